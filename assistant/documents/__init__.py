@@ -1,0 +1,1 @@
+"""Documents and their pages: loading files, validating them, and the page model."""

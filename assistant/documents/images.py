@@ -1,0 +1,65 @@
+"""Decode image files into upright RGB page images, within the pixel and page limits."""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+
+from ..errors import CorruptFileError, TooManyPagesError, TooManyPixelsError
+from ..settings import Settings
+
+MULTI_FRAME_KINDS = {"tiff"}  # every frame is a page; GIF and WebP animations give their first frame
+
+
+def check_pixels(name: str, size: tuple[int, int], settings: Settings) -> None:
+    width, height = size
+    if width * height > settings.max_pixels:
+        raise TooManyPixelsError(
+            f"{name}: image is {width}×{height} = {width * height / 1e6:.1f} megapixels, "
+            f"over the limit of {settings.max_pixels / 1e6:.0f} megapixels"
+        )
+    if width <= 0 or height <= 0:
+        raise CorruptFileError(f"{name}: image has no pixels ({width}×{height})")
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """Flatten transparency onto white (scans and screenshots read best that way) and drop palettes."""
+    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, "white")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def decode_image_pages(data: bytes, name: str, kind: str, settings: Settings) -> list[Image.Image]:
+    """Return the page images of an image file, upright per EXIF, as RGB."""
+    # Pillow's own bomb guard stays armed at our limit; we check the header first for a clear message.
+    Image.MAX_IMAGE_PIXELS = settings.max_pixels
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            check_pixels(name, image.size, settings)
+            frames = ImageSequence.Iterator(image) if kind in MULTI_FRAME_KINDS else [image]
+            pages: list[Image.Image] = []
+            for index, frame in enumerate(frames):
+                if index >= settings.max_pages:
+                    raise TooManyPagesError(
+                        f"{name}: more than {settings.max_pages} pages (frames); split the file"
+                    )
+                check_pixels(name, frame.size, settings)
+                frame.load()
+                pages.append(to_rgb(ImageOps.exif_transpose(frame)))
+            return pages
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise TooManyPixelsError(f"{name}: image is too large to decode safely ({exc})") from exc
+    except UnidentifiedImageError as exc:
+        raise CorruptFileError(f"{name}: the {kind.upper()} image cannot be decoded (corrupt file)") from exc
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        detail = str(exc) or type(exc).__name__
+        raise CorruptFileError(
+            f"{name}: the {kind.upper()} image is corrupt or truncated ({detail})"
+        ) from exc

@@ -1,0 +1,122 @@
+"""PDF pages through PyMuPDF: the text layer where a page has one, a rendered image where it has not."""
+
+from __future__ import annotations
+
+import pymupdf
+from PIL import Image
+
+from ..errors import CorruptFileError, EncryptedPdfError, TooManyPagesError
+from ..settings import Settings
+from .model import Box, Region, Word
+
+pymupdf.TOOLS.mupdf_display_errors(False)  # broken files are reported by us, not printed by MuPDF
+
+
+def open_pdf(data: bytes, name: str, settings: Settings) -> pymupdf.Document:
+    try:
+        doc = pymupdf.open(stream=data, filetype="pdf")
+    except Exception as exc:  # MuPDF raises several types for damaged files
+        raise CorruptFileError(f"{name}: the PDF is corrupt and cannot be opened ({exc})") from exc
+    # Many PDFs are encrypted with an empty user password; they open without asking.
+    if doc.needs_pass and not doc.authenticate(""):
+        raise EncryptedPdfError(f"{name}: the PDF is encrypted with a password; remove the password first")
+    if doc.page_count == 0:
+        raise CorruptFileError(f"{name}: the PDF has no pages (damaged or truncated file)")
+    if doc.page_count > settings.max_pages:
+        raise TooManyPagesError(
+            f"{name}: the PDF has {doc.page_count} pages, over the limit of {settings.max_pages}; split it"
+        )
+    return doc
+
+
+SMALL_RENDER = 1000  # px: a page smaller than this at render_dpi is too small to OCR well
+SCAN_RENDER = 1200  # px: the long side such a page is raised to, when its scan has the pixels
+
+
+def render_zoom(page: pymupdf.Page, settings: Settings, has_text_layer: bool) -> float:
+    """Pixels per PDF point for this page's image.
+
+    Pages render at `render_dpi`. A scan on a small page (a 2400 dpi scan on a 120 pt page gives
+    333 px at 200 dpi) is rendered by pixel budget instead: up to SCAN_RENDER px on the long side, as far
+    as the embedded image has the pixels. Every page is capped at `max_side` px on its long side.
+    """
+    long_side = max(page.rect.width, page.rect.height)
+    zoom = settings.render_dpi / 72
+    if not has_text_layer and long_side * zoom < SMALL_RENDER:
+        native = zoom
+        for info in page.get_image_info():
+            x0, y0, x1, y1 = info["bbox"]
+            if x1 - x0 > 1 and y1 - y0 > 1:
+                native = max(native, info["width"] / (x1 - x0), info["height"] / (y1 - y0))
+        zoom = min(native, SCAN_RENDER / long_side)
+    return min(zoom, settings.max_side / long_side)
+
+
+def page_size(page: pymupdf.Page, zoom: float) -> tuple[int, int]:
+    pix_rect = page.rect * pymupdf.Matrix(zoom, zoom)
+    return round(pix_rect.width), round(pix_rect.height)
+
+
+def render_page(data: bytes, index: int, zoom: float) -> Image.Image:
+    with pymupdf.open(stream=data, filetype="pdf") as doc:
+        doc.authenticate("")
+        pix = doc[index].get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), alpha=False, colorspace=pymupdf.csRGB)
+        return Image.frombytes("RGB", (pix.width, pix.height), pix.samples)
+
+
+def _transformed(bbox: tuple[float, float, float, float], matrix: pymupdf.Matrix) -> Box:
+    rect = pymupdf.Rect(bbox) * matrix
+    return (rect.x0, rect.y0, rect.x1, rect.y1)
+
+
+def text_layer_regions(page: pymupdf.Page) -> list[Region]:
+    """Lines of the page's own text, with their words, in PDF points. Empty if it has none."""
+    # Text coordinates are unrotated; the rotation matrix maps them onto the page as displayed.
+    matrix = page.rotation_matrix
+    # The same flags for both extractions keep block and line numbers in step.
+    flags = pymupdf.TEXTFLAGS_TEXT
+    words_by_line: dict[tuple[int, int], list[Word]] = {}
+    for x0, y0, x1, y1, text, block_no, line_no, _ in page.get_text("words", flags=flags):
+        words_by_line.setdefault((block_no, line_no), []).append(
+            Word(text, _transformed((x0, y0, x1, y1), matrix))
+        )
+
+    regions: list[Region] = []
+    for block_no, block in enumerate(page.get_text("dict", flags=flags)["blocks"]):
+        if block["type"] != 0:
+            continue
+        for line_no, line in enumerate(block["lines"]):
+            text = "".join(span["text"] for span in line["spans"]).strip()
+            if not text:
+                continue
+            region = Region(
+                text=text,
+                box=_transformed(line["bbox"], matrix),
+                confidence=1.0,
+                source="text_layer",
+                words=tuple(words_by_line.get((block_no, line_no), ())),
+            )
+            vertical = abs(line["dir"][1]) > abs(line["dir"][0])
+            if vertical and regions and _continues_column(regions[-1], region):
+                regions[-1] = _join_column(regions[-1], region)
+            else:
+                regions.append(region)
+    return regions
+
+
+def _continues_column(above: Region, below: Region) -> bool:
+    """Vertical writing often comes one character per line; characters stacked in a column are one line."""
+    x_overlap = min(above.box[2], below.box[2]) - max(above.box[0], below.box[0])
+    gap = below.box[1] - above.box[3]
+    char = below.box[2] - below.box[0]
+    return x_overlap >= 0.5 * char and -0.5 * char <= gap <= char and above.height >= above.width * 0.8
+
+
+def _join_column(above: Region, below: Region) -> Region:
+    box = (
+        min(above.box[0], below.box[0]),
+        min(above.box[1], below.box[1]),
+        max(above.box[2], below.box[2]),
+        max(above.box[3], below.box[3]),
+    )
+    return Region(above.text + below.text, box, 1.0, "text_layer", above.words + below.words)

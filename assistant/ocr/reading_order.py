@@ -1,0 +1,152 @@
+"""Put text lines into reading order: columns left to right, each top to bottom.
+
+Columns are found among the lines that do not span the page (titles, headers and footers do):
+a vertical gutter that no narrow line crosses splits them, and the spanning lines cut the page
+into bands that are read one after another. A gutter only counts when the text on both sides is
+made of running text, so a table's value column is not mistaken for a text column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from statistics import median
+
+from ..documents.model import Region
+
+
+def order_regions(regions: Sequence[Region]) -> list[Region]:
+    if len(regions) < 2:
+        return list(regions)
+    if is_vertical_layout(regions):
+        return _order_vertical(list(regions))
+    return _order_block(list(regions))
+
+
+def is_vertical_layout(regions: Sequence[Region]) -> bool:
+    """Most text runs top to bottom (vertical CJK): lines far taller than wide, of several characters."""
+    vertical = sum(1 for r in regions if r.height > 1.5 * r.width and len(r.text) >= 2)
+    horizontal = sum(1 for r in regions if r.width > 1.5 * r.height and len(r.text) >= 2)
+    return vertical > 2 * horizontal
+
+
+def _order_vertical(regions: list[Region]) -> list[Region]:
+    """Vertical columns are read right to left, each top to bottom."""
+    columns: list[list[Region]] = []
+    for region in sorted(regions, key=lambda r: -(r.box[0] + r.box[2]) / 2):
+        center = (region.box[0] + region.box[2]) / 2
+        if columns and columns[-1][0].box[0] <= center <= columns[-1][0].box[2]:
+            columns[-1].append(region)
+        else:
+            columns.append([region])
+    return [region for column in columns for region in sorted(column, key=lambda r: r.box[1])]
+
+
+def group_rows(regions: Sequence[Region]) -> list[list[Region]]:
+    """Lines that share a baseline band (e.g. a label and its value) form one row, sorted left to right."""
+    rows: list[list[Region]] = []
+    for region in sorted(regions, key=lambda r: (r.box[1] + r.box[3]) / 2):
+        center = (region.box[1] + region.box[3]) / 2
+        if rows:
+            last = rows[-1]
+            top = median(r.box[1] for r in last)
+            bottom = median(r.box[3] for r in last)
+            if top <= center <= bottom and _overlaps_vertically(region, last):
+                last.append(region)
+                continue
+        rows.append([region])
+    return [sorted(row, key=lambda r: r.box[0]) for row in rows]
+
+
+def _overlaps_vertically(region: Region, row: list[Region]) -> bool:
+    for other in row:
+        overlap = min(region.box[3], other.box[3]) - max(region.box[1], other.box[1])
+        if overlap < 0.5 * min(region.height, other.height):
+            return False
+    return True
+
+
+def _order_block(regions: list[Region]) -> list[Region]:
+    x0 = min(r.box[0] for r in regions)
+    x1 = max(r.box[2] for r in regions)
+    width = x1 - x0
+    if width <= 0:
+        return _rows_flat(regions)
+    narrow = [r for r in regions if r.width <= 0.55 * width]
+    gutter = _find_gutter(narrow, x0, x1)
+    if gutter is None:
+        return _rows_flat(regions)
+
+    # Lines across the gutter (titles, captions) cut the page into bands read one after another;
+    # inside a band, the left column, then the right one.
+    ordered: list[Region] = []
+    band: list[Region] = []
+    for region in sorted(regions, key=lambda r: r.box[1]):
+        if _crosses(region, gutter):
+            ordered.extend(_order_band(band, gutter))
+            ordered.append(region)
+            band = []
+        else:
+            band.append(region)
+    ordered.extend(_order_band(band, gutter))
+    return ordered
+
+
+def _order_band(band: list[Region], gutter: float) -> list[Region]:
+    left = [r for r in band if (r.box[0] + r.box[2]) / 2 < gutter]
+    right = [r for r in band if (r.box[0] + r.box[2]) / 2 >= gutter]
+    if not left or not right:
+        return _rows_flat(band)
+    return _order_block(left) + _order_block(right)
+
+
+def _crosses(region: Region, x: float) -> bool:
+    return region.box[0] < x < region.box[2]
+
+
+def _rows_flat(regions: list[Region]) -> list[Region]:
+    return [region for row in group_rows(regions) for region in row]
+
+
+def _find_gutter(narrow: list[Region], x0: float, x1: float) -> float | None:
+    """The x of the widest near-empty vertical strip with running text on both sides, if any.
+
+    A few lines may cross it (a centred caption, a heading); they become band separators.
+    """
+    if len(narrow) < 4:
+        return None
+    min_gap = max(4.0, 0.15 * median(r.height for r in narrow))  # OCR boxes leave gutters of 7 px
+    allowed = max(1, len(narrow) // 10)
+    size = int(x1 - x0) + 2
+    delta = [0] * (size + 1)
+    for r in narrow:
+        delta[int(r.box[0] - x0)] += 1
+        delta[int(r.box[2] - x0) + 1] -= 1
+    runs: list[tuple[int, int]] = []
+    count, start = 0, None
+    for x in range(size):
+        count += delta[x]
+        if count <= allowed and start is None:
+            start = x
+        elif count > allowed and start is not None:
+            runs.append((start, x))
+            start = None
+    # Runs at the edges are margins, not gutters.
+    inner = [(a, b) for a, b in runs if a > 0 and b - a >= min_gap]
+    for a, b in sorted(inner, key=lambda run: run[0] - run[1]):
+        candidate = x0 + (a + b) / 2
+        if _is_column_split(narrow, candidate):
+            return candidate
+    return None
+
+
+def _is_column_split(narrow: list[Region], x: float) -> bool:
+    left = [r for r in narrow if r.box[2] <= x]
+    right = [r for r in narrow if r.box[0] >= x]
+    return _looks_like_column(left) and _looks_like_column(right)
+
+
+def _looks_like_column(lines: list[Region]) -> bool:
+    """At least three lines of running text (prose is wide; a table's values are short)."""
+    if len(lines) < 3:
+        return False
+    return median(r.width for r in lines) >= 5 * median(r.height for r in lines)

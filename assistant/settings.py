@@ -1,0 +1,47 @@
+"""Every limit, path and tunable in one place, read from DOC_ASSISTANT_* environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_cache_dir() -> Path:
+    return Path(platformdirs.user_cache_dir("doc-assistant"))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DOC_ASSISTANT_", frozen=True)
+
+    # Input limits: each one gives a clear error, never a crash.
+    max_file_mb: float = 50.0
+    max_pixels: int = 60_000_000  # also Pillow's decompression-bomb guard
+    max_pages: int = 500  # PDF pages and TIFF frames
+
+    # PDF rendering: 200 dpi by default, but a scan embedded at higher resolution is rendered
+    # by pixel budget so that a tiny page holding a 2400 dpi scan is not blurred away.
+    render_dpi: int = 200
+    max_side: int = 2048
+
+    # OCR
+    tessdata_dir: Path = Path("/usr/share/tesseract-ocr/5/tessdata")
+    # Text whose median line height is below this (pixels) is upscaled before OCR.
+    min_text_height: int = 20
+    max_upscale: float = 4.0
+
+    cache_dir: Path = Field(default_factory=_default_cache_dir)
+    cache_size_mb: int = 1024
+    cache_enabled: bool = True
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

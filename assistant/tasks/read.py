@@ -1,0 +1,84 @@
+"""The read task: the full text of the chosen pages in reading order, each line cited with its box."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+from ..answer import Answer, Citation
+from ..cache import ResultCache, get_cache
+from ..documents.model import Document, Page, Region
+from ..errors import ArgumentError
+from ..ocr.reader import read_page
+from ..settings import Settings, get_settings
+from .pages import parse_pages
+
+Progress = Callable[[str, int, int], None]  # (file name, page number, page count)
+
+
+def selected_pages(doc: Document, wanted: set[int] | None) -> list[Page]:
+    if wanted is None:
+        return doc.pages
+    return [page for page in doc.pages if page.number in wanted]
+
+
+def read_documents(
+    documents: Sequence[Document],
+    pages: str | None = None,
+    lang: str | None = None,
+    settings: Settings | None = None,
+    cache: ResultCache | None = None,
+    progress: Progress | None = None,
+) -> Answer:
+    started = time.perf_counter()
+    settings = settings or get_settings()
+    cache = cache or get_cache(settings)
+    wanted = parse_pages(pages)
+    texts: list[str] = []
+    citations: list[Citation] = []
+    notes: list[str] = []
+    all_cached = True
+    for doc in documents:
+        chosen = selected_pages(doc, wanted)
+        if wanted and not chosen:
+            raise ArgumentError(f"{doc.name}: has {len(doc.pages)} page(s); none of pages {pages} exist")
+        for page in chosen:
+            if progress:
+                progress(doc.name, page.number, len(doc.pages))
+            reading = read_page(page, lang, settings, cache)
+            all_cached &= reading.cached
+            where = f"{doc.name} page {page.number}"
+            notes.extend(f"{where}: {note}" for note in reading.notes)
+            if not page.regions:
+                notes.append(f"{where}: no text found")
+            texts.append(page_text(page.regions))
+            citations.extend(Citation(doc.name, page.number, region, page.size) for region in page.regions)
+    return Answer(
+        task="read",
+        text="\n\n".join(t for t in texts if t),
+        citations=citations,
+        notes=notes,
+        cached=all_cached,
+        elapsed_ms=round((time.perf_counter() - started) * 1000),
+    )
+
+
+def page_text(regions: Sequence[Region]) -> str:
+    """Lines in order; pieces of one row (a label and its value) are joined with a space."""
+    out: list[str] = []
+    previous: Region | None = None
+    for region in regions:
+        if previous is not None and _same_row(previous, region):
+            out.append(" ")
+        elif previous is not None:
+            out.append("\n")
+        out.append(region.text)
+        previous = region
+    return "".join(out)
+
+
+def _same_row(left: Region, right: Region) -> bool:
+    if left.height > 1.5 * left.width or right.height > 1.5 * right.width:
+        return False  # vertical text: every column is a line of its own
+    overlap = min(left.box[3], right.box[3]) - max(left.box[1], right.box[1])
+    return right.box[0] >= left.box[2] - 2 and overlap >= 0.5 * min(left.height, right.height)
