@@ -46,7 +46,7 @@ class CorruptFileError(InputError):
     code = "corrupt_file"
 
 
-class ArgumentError(DocAssistantError):
+class ArgumentError(InputError):
     """An option has a value we cannot use (a page range, a language code)."""
 
     code = "bad_argument"

@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 
-from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+from PIL import (
+    BmpImagePlugin,
+    GifImagePlugin,
+    Image,
+    ImageOps,
+    ImageSequence,
+    JpegImagePlugin,
+    PngImagePlugin,
+    TiffImagePlugin,
+    UnidentifiedImageError,
+    WebPImagePlugin,
+)
 
 from ..errors import CorruptFileError, TooManyPagesError, TooManyPixelsError
 from ..settings import Settings
@@ -34,15 +46,34 @@ def to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
+# Pillow's format plugins parse just the header when constructed directly; Image.open would first apply
+# Pillow's own bomb guard, whose message quotes its internal limit instead of the image's size and ours.
+_HEADER_READERS = {
+    "png": PngImagePlugin.PngImageFile,
+    "jpeg": JpegImagePlugin.JpegImageFile,
+    "webp": WebPImagePlugin.WebPImageFile,
+    "tiff": TiffImagePlugin.TiffImageFile,
+    "bmp": BmpImagePlugin.BmpImageFile,
+    "gif": GifImagePlugin.GifImageFile,
+}
+
+
+def header_size(data: bytes, name: str, kind: str) -> tuple[int, int]:
+    try:
+        with _HEADER_READERS[kind](io.BytesIO(data)) as header:
+            return header.size
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error) as exc:
+        raise CorruptFileError(f"{name}: the {kind.upper()} image cannot be decoded ({exc})") from exc
+
+
 def decode_image_pages(data: bytes, name: str, kind: str, settings: Settings) -> list[Image.Image]:
     """Return the page images of an image file, upright per EXIF, as RGB."""
-    # Pillow's own bomb guard stays armed at our limit; we check the header first for a clear message.
-    Image.MAX_IMAGE_PIXELS = settings.max_pixels
+    check_pixels(name, header_size(data, name, kind), settings)
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Our own limit was checked on the header; Pillow's guard is the backstop behind it.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
-            check_pixels(name, image.size, settings)
             frames = ImageSequence.Iterator(image) if kind in MULTI_FRAME_KINDS else [image]
             pages: list[Image.Image] = []
             for index, frame in enumerate(frames):
@@ -54,8 +85,10 @@ def decode_image_pages(data: bytes, name: str, kind: str, settings: Settings) ->
                 frame.load()
                 pages.append(to_rgb(ImageOps.exif_transpose(frame)))
             return pages
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise TooManyPixelsError(f"{name}: image is too large to decode safely ({exc})") from exc
+    except Image.DecompressionBombError as exc:
+        raise TooManyPixelsError(
+            f"{name}: image is over Pillow's decompression-bomb limit of {Image.MAX_IMAGE_PIXELS * 2} pixels"
+        ) from exc
     except UnidentifiedImageError as exc:
         raise CorruptFileError(f"{name}: the {kind.upper()} image cannot be decoded (corrupt file)") from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:

@@ -41,7 +41,11 @@ def load_file(path: str | Path, settings: Settings | None = None) -> Document:
         raise FileTooLargeError(
             f"{path.name}: file is {size / 1024 / 1024:.1f} MB, over the limit of {settings.max_file_mb:g} MB"
         )
-    return load_document(path.read_bytes(), path.name, settings)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:  # a directory, a file without read permission, a vanished file
+        raise InputError(f"{path}: cannot read the file ({exc.strerror or exc})") from exc
+    return load_document(data, path.name, settings)
 
 
 def _image_pages(data: bytes, name: str, kind: str, digest: str, settings: Settings) -> list[Page]:

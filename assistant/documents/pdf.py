@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pymupdf
 from PIL import Image
 
@@ -53,8 +55,9 @@ def render_zoom(page: pymupdf.Page, settings: Settings, has_text_layer: bool) ->
 
 
 def page_size(page: pymupdf.Page, zoom: float) -> tuple[int, int]:
-    pix_rect = page.rect * pymupdf.Matrix(zoom, zoom)
-    return round(pix_rect.width), round(pix_rect.height)
+    """The size get_pixmap will give: MuPDF rounds the page rectangle outward to whole pixels."""
+    pixels = (page.rect * pymupdf.Matrix(zoom, zoom)).irect
+    return pixels.width, pixels.height
 
 
 def render_page(data: bytes, index: int, zoom: float) -> Image.Image:
@@ -78,7 +81,7 @@ def text_layer_regions(page: pymupdf.Page) -> list[Region]:
     words_by_line: dict[tuple[int, int], list[Word]] = {}
     for x0, y0, x1, y1, text, block_no, line_no, _ in page.get_text("words", flags=flags):
         words_by_line.setdefault((block_no, line_no), []).append(
-            Word(text, _transformed((x0, y0, x1, y1), matrix))
+            Word(unicodedata.normalize("NFC", text), _transformed((x0, y0, x1, y1), matrix))
         )
 
     regions: list[Region] = []
@@ -86,7 +89,8 @@ def text_layer_regions(page: pymupdf.Page) -> list[Region]:
         if block["type"] != 0:
             continue
         for line_no, line in enumerate(block["lines"]):
-            text = "".join(span["text"] for span in line["spans"]).strip()
+            # NFC folds CJK compatibility ideographs that some fonts' ToUnicode maps produce (U+FA01 for 度).
+            text = unicodedata.normalize("NFC", "".join(span["text"] for span in line["spans"])).strip()
             if not text:
                 continue
             region = Region(

@@ -11,6 +11,7 @@ from typing import Any
 
 from .. import __version__
 from ..errors import DocAssistantError, InputError
+from ..settings import Settings
 
 EXIT_INPUT = 2  # the input or an option is wrong
 EXIT_ENGINE = 3  # the installation or an engine failed
@@ -46,7 +47,6 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    _apply_environment(args)
     try:
         answer = _run(args)
     except KeyboardInterrupt:
@@ -68,12 +68,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _apply_environment(args: argparse.Namespace) -> None:
-    # Settings are read from the environment, so options become environment variables.
+def _settings(args: argparse.Namespace) -> Settings:
+    """The environment's settings, with this call's options on top."""
+    overrides: dict[str, Any] = {}
     if args.cache_dir:
-        os.environ["DOC_ASSISTANT_CACHE_DIR"] = str(args.cache_dir)
+        overrides["cache_dir"] = args.cache_dir
     if args.no_cache:
-        os.environ["DOC_ASSISTANT_CACHE_ENABLED"] = "false"
+        overrides["cache_enabled"] = False
+    return Settings(**overrides)
 
 
 def _run(args: argparse.Namespace) -> dict[str, Any]:
@@ -81,9 +83,10 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
     from ..documents.ingest import load_file
     from ..tasks.read import read_documents
 
+    settings = _settings(args)
     progress = None if args.quiet or not sys.stderr.isatty() else _show_progress
-    documents = [load_file(path) for path in args.files]
-    answer = read_documents(documents, pages=args.pages, lang=args.lang, progress=progress)
+    documents = [load_file(path, settings) for path in args.files]
+    answer = read_documents(documents, pages=args.pages, lang=args.lang, settings=settings, progress=progress)
     if progress:
         print(file=sys.stderr)
     return answer.to_dict()

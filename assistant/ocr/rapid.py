@@ -10,7 +10,7 @@ from importlib.metadata import version
 import numpy as np
 from PIL import Image
 
-from ..documents.model import Region
+from ..documents.model import Box, Region
 from .margins import pad_image
 
 NAME = "rapidocr"
@@ -33,6 +33,26 @@ def _engine():
 _lock = threading.Lock()  # one RapidOCR object is not safe to call from several threads at once
 
 
+def _bgr(image: Image.Image) -> np.ndarray:
+    # rapidocr reads numpy arrays as OpenCV BGR.
+    return np.ascontiguousarray(np.asarray(image)[:, :, ::-1])
+
+
+def _box(quad: np.ndarray, pad: int, image: Image.Image) -> Box:
+    xs = np.clip(quad[:, 0] - pad, 0, image.width)
+    ys = np.clip(quad[:, 1] - pad, 0, image.height)
+    return (float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max()))
+
+
+def detect(image: Image.Image) -> list[Box]:
+    """Boxes of the text lines rapidocr finds, whether or not its models can read them."""
+    engine = _engine()
+    padded, pad = pad_image(image)
+    with _lock:
+        result = engine(_bgr(padded), use_rec=False, use_cls=False)
+    return [] if result.boxes is None else [_box(quad, pad, image) for quad in result.boxes]
+
+
 def recognize(image: Image.Image, min_score: float = 0.5) -> list[Region]:
     """Text lines of an RGB image with axis-aligned boxes in its pixels, in the engine's order.
 
@@ -41,8 +61,8 @@ def recognize(image: Image.Image, min_score: float = 0.5) -> list[Region]:
     engine = _engine()
     padded, pad = pad_image(image)
     with _lock:
-        # rapidocr reads numpy arrays as OpenCV BGR.
-        result = engine(np.ascontiguousarray(np.asarray(padded)[:, :, ::-1]), text_score=min_score)
+        # The engine keeps the use_* flags of its last call (detect() turns two off), so set them all.
+        result = engine(_bgr(padded), use_det=True, use_cls=True, use_rec=True, text_score=min_score)
     if result.boxes is None or result.txts is None:
         return []
     regions = []
@@ -50,8 +70,5 @@ def recognize(image: Image.Image, min_score: float = 0.5) -> list[Region]:
         text = text.strip()
         if not text:
             continue
-        xs = np.clip(quad[:, 0] - pad, 0, image.width)
-        ys = np.clip(quad[:, 1] - pad, 0, image.height)
-        box = (float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max()))
-        regions.append(Region(text=text, box=box, confidence=float(score), source=NAME))
+        regions.append(Region(text=text, box=_box(quad, pad, image), confidence=float(score), source=NAME))
     return regions

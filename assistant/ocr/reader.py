@@ -106,7 +106,9 @@ def ocr_image(image: Image.Image, plan: OcrPlan | None, settings: Settings) -> P
     if plan is None:  # automatic: rapidocr first, tesseract where its script detection says so
         regions, upscale_note = _read_upscaled(image, OcrPlan("rapidocr"), settings)
         plan = OcrPlan("rapidocr")
-        script = detect_tesseract_script(image, regions, osd.script, settings.tessdata_dir)
+        # Lines rapidocr cannot read at all (Cyrillic, Hangul) come back empty: probe its bare boxes then.
+        probe = regions or [Region("", box, 0.0, "rapidocr") for box in rapid.detect(image)]
+        script = detect_tesseract_script(image, probe, osd.script, settings.tessdata_dir)
         if script:
             tess_plan = OcrPlan("tesseract", script)
             tess_regions, tess_note = _read_upscaled(image, tess_plan, settings)
