@@ -7,7 +7,6 @@ from pathlib import Path
 
 from ..errors import FileTooLargeError, InputError
 from ..settings import Settings, get_settings
-from . import pdf
 from .filetype import detect_type
 from .images import decode_image_pages
 from .model import Document, Page
@@ -63,6 +62,8 @@ def _image_pages(data: bytes, name: str, kind: str, digest: str, settings: Setti
 
 
 def _pdf_pages(data: bytes, name: str, digest: str, settings: Settings) -> list[Page]:
+    from . import pdf  # PyMuPDF takes half a second to import; images never need it
+
     pages = []
     with pdf.open_pdf(data, name, settings) as doc:
         for index, pdf_page in enumerate(doc):

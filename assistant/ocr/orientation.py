@@ -11,7 +11,9 @@ from . import tesseract
 
 MIN_ORIENT_CONFIDENCE = 2.0  # below this OSD is guessing; the page is left as it is
 MIN_SCRIPT_CONFIDENCE = 5.0  # a script named with less confidence is only a hint
-OSD_MAX_SIDE = 1600  # OSD needs no more pixels than this, and runs faster on fewer
+# OSD is run at the page's own resolution: a 2000 px magazine page turned by 90° was recognised with
+# confidence 14 at full size and 1.1 when shrunk to 1600 px. Pages are capped at max_side anyway.
+OSD_MAX_SIDE = 2048
 
 
 @dataclass(frozen=True)
