@@ -9,8 +9,8 @@ from PIL import Image, ImageOps
 def pad_image(image: Image.Image) -> tuple[Image.Image, int]:
     """Add a margin in the page's own background colour.
 
-    The text detector misses text that touches the image edge: a 65×11 crop of a word reads nothing
-    bare and reads correctly with a margin.
+    Text detectors miss text that touches the image edge: a 65×11 crop of a word reads nothing bare
+    and reads correctly with a margin.
     """
     image = image.convert("RGB")
     pad = max(32, round(0.03 * max(image.size)))

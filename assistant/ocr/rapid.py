@@ -33,6 +33,16 @@ def _engine():
 _lock = threading.Lock()  # one RapidOCR object is not safe to call from several threads at once
 
 
+PAD_BELOW = 1000  # px: rapidocr pads only images with a smaller long side
+
+
+def _padded(image: Image.Image) -> tuple[Image.Image, int]:
+    # On large images a margin only shifts the detector's scale, which read a 1500×2000 label photo worse.
+    if max(image.size) >= PAD_BELOW:
+        return image.convert("RGB"), 0
+    return pad_image(image)
+
+
 def _bgr(image: Image.Image) -> np.ndarray:
     # rapidocr reads numpy arrays as OpenCV BGR.
     return np.ascontiguousarray(np.asarray(image)[:, :, ::-1])
@@ -47,7 +57,7 @@ def _box(quad: np.ndarray, pad: int, image: Image.Image) -> Box:
 def detect(image: Image.Image) -> list[Box]:
     """Boxes of the text lines rapidocr finds, whether or not its models can read them."""
     engine = _engine()
-    padded, pad = pad_image(image)
+    padded, pad = _padded(image)
     with _lock:
         result = engine(_bgr(padded), use_rec=False, use_cls=False)
     return [] if result.boxes is None else [_box(quad, pad, image) for quad in result.boxes]
@@ -59,7 +69,7 @@ def recognize(image: Image.Image, min_score: float = 0.5) -> list[Region]:
     `min_score` drops unsure lines; script detection asks for all of them (0) to see what rapidocr missed.
     """
     engine = _engine()
-    padded, pad = pad_image(image)
+    padded, pad = _padded(image)
     with _lock:
         # The engine keeps the use_* flags of its last call (detect() turns two off), so set them all.
         result = engine(_bgr(padded), use_det=True, use_cls=True, use_rec=True, text_score=min_score)
