@@ -83,6 +83,13 @@ def test_character_error_rate(read_item, item_id, max_cer):
     assert cer <= max_cer, f"{item_id}: CER {cer:.3f} > {max_cer}\n{answer['text'][:500]}"
 
 
+def test_russian_newspaper_is_read_in_cyrillic(read_item):
+    """rapidocr reads Cyrillic as Latin look-alikes with confidence; OSD's script sends it to tesseract."""
+    item, answer = read_item("dots_ru_newspaper_header")
+    found = [s for s in item["must_contain"] if _squash(s) in _squash(answer["text"])]
+    assert len(found) >= len(item["must_contain"]) // 2, f"only {found} found in:\n{answer['text'][:500]}"
+
+
 def test_vertical_japanese_text_layer(read_item):
     item, answer = read_item("pdf_born_digital_ja_vertical_poem")
     assert all(c["source"] == "text_layer" for c in answer["citations"])

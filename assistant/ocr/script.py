@@ -52,11 +52,12 @@ def detect_tesseract_script(
     for script in PROBE_SCRIPTS:
         if script in installed and (conf := _probe(crops, script, tessdata)) > best_conf:
             best_script, best_conf = script, conf
-    # OSD's sure word lowers the bar; look-alike scripts (Greek and Cyrillic capitals) are still probed.
+    # OSD's sure word lowers the bar, and stands when the probe is inconclusive; look-alike scripts
+    # (Greek and Cyrillic capitals) are still probed so that the probe can correct it.
     margin = 0.0 if osd_says_other else MARGIN
     if best_conf >= MIN_PROBE and best_conf >= latin + margin:
         return best_script
-    return None
+    return osd_script if osd_says_other and osd_script in installed else None
 
 
 def _probe(crops: list[Image.Image], script: str, tessdata: Path) -> float:
