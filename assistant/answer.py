@@ -35,6 +35,7 @@ class Answer:
     notes: list[str] = field(default_factory=list)
     cached: bool = False
     elapsed_ms: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)  # task-specific keys: "fields", "images", ...
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -44,4 +45,5 @@ class Answer:
             "notes": self.notes,
             "cached": self.cached,
             "elapsed_ms": self.elapsed_ms,
+            **self.extra,
         }

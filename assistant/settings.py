@@ -14,6 +14,10 @@ def _default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("doc-assistant"))
 
 
+def _default_model_dir() -> Path:
+    return Path(platformdirs.user_data_dir("doc-assistant")) / "models"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DOC_ASSISTANT_", frozen=True)
 
@@ -32,6 +36,13 @@ class Settings(BaseSettings):
     # Text whose median line height is below this (pixels) is upscaled before OCR.
     min_text_height: int = 20
     max_upscale: float = 4.0
+
+    # The embedded language model: the packaged GGUF (assembled into model_dir), or any GGUF by path.
+    llm_model: Path | None = None
+    model_dir: Path = Field(default_factory=_default_model_dir)
+    llm_context: int = 4096
+    llm_threads: int = 0  # 0: every core
+    prompt_tokens: int = 500  # the ask prompt's budget for document text and question
 
     cache_dir: Path = Field(default_factory=_default_cache_dir)
     cache_size_mb: int = 1024

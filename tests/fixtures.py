@@ -70,7 +70,7 @@ class Canvas:
 # --- image pages ------------------------------------------------------------------------------------
 
 INVOICE_NUMBER = "No.24317865"
-TAX_ID = "91310000MA1K4QXW3P"  # 18 characters, like a unified social credit code
+TAX_ID = "91310000MA1K4QXW3D"  # a unified social credit code whose checksum holds
 
 
 def invoice_page() -> RenderedPage:

@@ -28,17 +28,40 @@ def build_parser() -> argparse.ArgumentParser:
 
     read = commands.add_parser("read", help="full text in reading order, with line boxes")
     read.add_argument("files", nargs="+", metavar="FILE", help="PNG, JPEG, WebP, TIFF, BMP, GIF or PDF")
-    read.add_argument("--pages", help="pages to read, e.g. 1-3,5 (default: all)")
-    read.add_argument(
-        "--lang",
-        help="language of the text: ISO 639-1 (en, zh, ja, ko, ar, ru, hi, ...) or a tesseract code; "
-        "default: detect the script per page",
-    )
     _add_common(read)
+
+    ask = commands.add_parser("ask", help="answer a question about the documents, with citations")
+    ask.add_argument("files", nargs="+", metavar="FILE... QUESTION", help="documents, then the question")
+    _add_common(ask)
+
+    extract = commands.add_parser("extract", help="named fields as JSON, each cited")
+    extract.add_argument("files", nargs="+", metavar="FILE")
+    extract.add_argument(
+        "--fields", required=True, help="field names: 'amount,tax_id,date' or '请提取金额、税号、开票日期'"
+    )
+    extract.add_argument("--normalize-dates", action="store_true", help="write dates as YYYY-MM-DD")
+    _add_common(extract)
+
+    translate = commands.add_parser("translate", help="translate the text and re-render the page")
+    translate.add_argument("files", nargs="+", metavar="FILE")
+    translate.add_argument("--to", default="en", help="target language (default en)")
+    translate.add_argument(
+        "--out", type=Path, help="folder for the re-rendered pages (default: in the cache)"
+    )
+    _add_common(translate)
+
+    model = commands.add_parser("model", help="assemble and check the embedded language model")
+    model.add_argument("--json", action="store_true")
     return parser
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--pages", help="pages to use, e.g. 1-3,5 (default: all)")
+    parser.add_argument(
+        "--lang",
+        help="language of the text: ISO 639-1 (en, zh, ja, ko, ar, ru, hi, ...) or a tesseract code; "
+        "default: detect the script per page",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object (the stable contract)")
     parser.add_argument("--cache-dir", type=Path, help="result cache location (env DOC_ASSISTANT_CACHE_DIR)")
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
@@ -59,7 +82,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             _print_json(answer)
         else:
-            print(answer["text"])
+            if answer["text"]:
+                print(answer["text"])
+            if "images" in answer:
+                print("\n".join(answer["images"]))
             for note in answer["notes"]:
                 print(f"note: {note}", file=sys.stderr)
         sys.stdout.flush()
@@ -71,9 +97,9 @@ def main(argv: list[str] | None = None) -> int:
 def _settings(args: argparse.Namespace) -> Settings:
     """The environment's settings, with this call's options on top."""
     overrides: dict[str, Any] = {}
-    if args.cache_dir:
+    if getattr(args, "cache_dir", None):
         overrides["cache_dir"] = args.cache_dir
-    if args.no_cache:
+    if getattr(args, "no_cache", False):
         overrides["cache_enabled"] = False
     return Settings(**overrides)
 
@@ -81,19 +107,66 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _run(args: argparse.Namespace) -> dict[str, Any]:
     # Imported here so that --help and argument errors answer instantly.
     from ..documents.ingest import load_file
-    from ..tasks.read import read_documents
+    from ..errors import ArgumentError
+    from ..llm.local import get_llm
 
     settings = _settings(args)
+    if args.command == "model":
+        return _model_info(settings)
+    files = args.files
+    if args.command == "ask":
+        if len(files) < 2:
+            raise ArgumentError("ask needs at least one FILE and then the QUESTION")
+        files, question = files[:-1], files[-1]
     progress = None if args.quiet or not sys.stderr.isatty() else _show_progress
-    documents = [load_file(path, settings) for path in args.files]
-    answer = read_documents(documents, pages=args.pages, lang=args.lang, settings=settings, progress=progress)
-    if progress:
-        print(file=sys.stderr)
+    documents = [load_file(path, settings) for path in files]
+    common = {"pages": args.pages, "lang": args.lang, "progress": progress}
+    if args.command == "read":
+        from ..tasks.read import read_documents
+
+        answer = read_documents(documents, settings=settings, **common)
+    elif args.command == "ask":
+        from ..tasks.ask import ask
+
+        # Without --json the answer streams to the terminal as it is generated.
+        on_token = None if args.json else _stream_token
+        answer = ask(documents, question, get_llm(settings), settings, on_token=on_token, **common)
+        if on_token:
+            print(flush=True)
+            answer.text = ""  # already printed
+    elif args.command == "extract":
+        from ..tasks.extract import extract, parse_fields
+
+        fields = parse_fields(args.fields)
+        answer = extract(
+            documents, fields, get_llm(settings), settings, normalize_dates=args.normalize_dates, **common
+        )
+    else:
+        from ..tasks.translate import translate
+
+        out_dir = args.out or settings.cache_dir / "translations"
+        answer = translate(documents, args.to, get_llm(settings), settings, out_dir, **common)
     return answer.to_dict()
 
 
+def _stream_token(piece: str) -> None:
+    print(piece, end="", flush=True)
+
+
+def _model_info(settings: Settings) -> dict[str, Any]:
+    from ..llm.local import model_path
+    from ..llm.model_files import gguf_metadata
+
+    path = model_path(settings)
+    meta = gguf_metadata(path, keys_wanted=24)
+    name = meta.get("general.name")
+    text = f"{name} ({meta.get('general.size_label')}, {meta.get('general.architecture')}) at {path}"
+    return {"task": "model", "text": text, "path": str(path), "name": name, "notes": [], "citations": []}
+
+
 def _show_progress(name: str, page: int, count: int) -> None:
-    print(f"\rreading {name}: page {page}/{count}", end="", file=sys.stderr, flush=True)
+    end = "\n" if page == count else ""
+    print(f"\rreading {name}: page {page}/{count}", end=end, file=sys.stderr, flush=True)
 
 
 def _fail(args: argparse.Namespace, code: str, message: str, exit_code: int) -> int:

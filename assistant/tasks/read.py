@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 from ..answer import Answer, Citation
 from ..cache import ResultCache, get_cache
@@ -22,6 +23,51 @@ def selected_pages(doc: Document, wanted: set[int] | None) -> list[Page]:
     return [page for page in doc.pages if page.number in wanted]
 
 
+@dataclass
+class ReadPages:
+    """The chosen pages of the documents, read: what every task starts from."""
+
+    pages: list[tuple[str, Page]]  # (file name, page with its regions in reading order)
+    notes: list[str] = field(default_factory=list)
+    cached: bool = True  # every page came from the cache
+
+    def citations(self) -> list[Citation]:
+        return [
+            Citation(name, page.number, region, page.size)
+            for name, page in self.pages
+            for region in page.regions
+        ]
+
+
+def read_pages(
+    documents: Sequence[Document],
+    pages: str | None = None,
+    lang: str | None = None,
+    settings: Settings | None = None,
+    cache: ResultCache | None = None,
+    progress: Progress | None = None,
+) -> ReadPages:
+    settings = settings or get_settings()
+    cache = cache or get_cache(settings)
+    wanted = parse_pages(pages)
+    result = ReadPages(pages=[])
+    for doc in documents:
+        chosen = selected_pages(doc, wanted)
+        if wanted and not chosen:
+            raise ArgumentError(f"{doc.name}: has {len(doc.pages)} page(s); none of pages {pages} exist")
+        for page in chosen:
+            if progress:
+                progress(doc.name, page.number, len(doc.pages))
+            reading = read_page(page, lang, settings, cache)
+            result.cached &= reading.cached
+            where = f"{doc.name} page {page.number}"
+            result.notes.extend(f"{where}: {note}" for note in reading.notes)
+            if not page.regions:
+                result.notes.append(f"{where}: no text found")
+            result.pages.append((doc.name, page))
+    return result
+
+
 def read_documents(
     documents: Sequence[Document],
     pages: str | None = None,
@@ -31,36 +77,20 @@ def read_documents(
     progress: Progress | None = None,
 ) -> Answer:
     started = time.perf_counter()
-    settings = settings or get_settings()
-    cache = cache or get_cache(settings)
-    wanted = parse_pages(pages)
-    texts: list[str] = []
-    citations: list[Citation] = []
-    notes: list[str] = []
-    all_cached = True
-    for doc in documents:
-        chosen = selected_pages(doc, wanted)
-        if wanted and not chosen:
-            raise ArgumentError(f"{doc.name}: has {len(doc.pages)} page(s); none of pages {pages} exist")
-        for page in chosen:
-            if progress:
-                progress(doc.name, page.number, len(doc.pages))
-            reading = read_page(page, lang, settings, cache)
-            all_cached &= reading.cached
-            where = f"{doc.name} page {page.number}"
-            notes.extend(f"{where}: {note}" for note in reading.notes)
-            if not page.regions:
-                notes.append(f"{where}: no text found")
-            texts.append(page_text(page.regions))
-            citations.extend(Citation(doc.name, page.number, region, page.size) for region in page.regions)
+    read = read_pages(documents, pages, lang, settings, cache, progress)
+    texts = [page_text(page.regions) for _, page in read.pages]
     return Answer(
         task="read",
         text="\n\n".join(t for t in texts if t),
-        citations=citations,
-        notes=notes,
-        cached=all_cached,
-        elapsed_ms=round((time.perf_counter() - started) * 1000),
+        citations=read.citations(),
+        notes=read.notes,
+        cached=read.cached,
+        elapsed_ms=elapsed_ms(started),
     )
+
+
+def elapsed_ms(started: float) -> int:
+    return round((time.perf_counter() - started) * 1000)
 
 
 def page_text(regions: Sequence[Region]) -> str:

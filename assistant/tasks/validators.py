@@ -1,0 +1,148 @@
+"""Recognise and check typed values: dates, amounts, Chinese tax IDs and ID numbers.
+
+A value the model extracted is checked against its field's kind; where a kind has a checksum
+(the 18-character unified social credit code, the 18-digit resident ID number) a wrong value is caught,
+and a checksum-valid candidate on the page can take its place.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+
+
+class Kind(Enum):
+    TAX_ID = "tax_id"
+    ID_NUMBER = "id_number"
+    DATE = "date"
+    AMOUNT = "amount"
+    TEXT = "text"
+
+
+_KIND_WORDS = [
+    (Kind.TAX_ID, ("税号", "纳税人识别号", "信用代码", "tax id", "taxid", "tin", "vat no", "uscc")),
+    (Kind.ID_NUMBER, ("身份证", "id number", "id no", "identity")),
+    (Kind.DATE, ("日期", "date", "时间", "开票日")),
+    (
+        Kind.AMOUNT,
+        ("金额", "税额", "合计", "总额", "总计", "价格", "amount", "total", "price", "tax", "sum", "fee"),
+    ),
+]
+
+
+def kind_of(field_name: str) -> Kind:
+    name = unicodedata.normalize("NFKC", field_name).casefold()
+    for kind, words in _KIND_WORDS:
+        if any(word in name for word in words):
+            return kind
+    return Kind.TEXT
+
+
+# --- Chinese unified social credit code (GB 32100-2015) ---------------------------------------------
+_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+USCC_PATTERN = re.compile(r"(?<![0-9A-Z])[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}(?![0-9A-Z])")
+
+
+def uscc_valid(code: str) -> bool:
+    code = code.strip().upper()
+    if len(code) != 18 or any(c not in _USCC_CHARS for c in code):
+        return False
+    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(code[:17], _USCC_WEIGHTS, strict=True))
+    return _USCC_CHARS[(31 - total % 31) % 31] == code[17]
+
+
+# --- 18-digit resident ID number (GB 11643-1999) -----------------------------------------------------
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_PATTERN = re.compile(r"(?<!\d)\d{17}[\dXx](?![\dXx])")
+
+
+def id_number_valid(number: str) -> bool:
+    number = number.strip().upper()
+    if not re.fullmatch(r"\d{17}[\dX]", number):
+        return False
+    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
+    return "10X98765432"[total % 11] == number[17]
+
+
+# --- dates ---------------------------------------------------------------------------------------------
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1
+    )
+}
+_DATE_PATTERNS = [
+    (re.compile(r"(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?"), ("y", "m", "d")),
+    (re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})"), ("d", "m", "y")),
+    (re.compile(r"(\d{1,2})\s+([A-Za-z]{3})[a-z]*\.?,?\s+(\d{4})"), ("d", "b", "y")),
+    (re.compile(r"([A-Za-z]{3})[a-z]*\.?\s+(\d{1,2}),?\s+(\d{4})"), ("b", "d", "y")),
+]
+DATE_PATTERN = re.compile("|".join(f"(?:{p.pattern})" for p, _ in _DATE_PATTERNS))
+
+
+def parse_date(text: str) -> date | None:
+    text = unicodedata.normalize("NFKC", text)
+    for pattern, order in _DATE_PATTERNS:
+        match = pattern.search(text)
+        if not match:
+            continue
+        parts = dict(zip(order, match.groups(), strict=True))
+        try:
+            month = _MONTHS.get(parts["b"][:3].lower()) if "b" in parts else int(parts["m"])
+            if month is None:
+                continue
+            return date(int(parts["y"]), month, int(parts["d"]))
+        except ValueError:
+            continue
+    return None
+
+
+# --- amounts -------------------------------------------------------------------------------------------
+_AMOUNT = re.compile(r"[-+]?\d{1,3}(?:[,\s]\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?")
+
+
+def parse_amount(text: str) -> Decimal | None:
+    text = unicodedata.normalize("NFKC", text)
+    match = _AMOUNT.search(text.replace("¥", "").replace("$", ""))
+    if not match:
+        return None
+    try:
+        return Decimal(re.sub(r"[,\s]", "", match.group()))
+    except InvalidOperation:
+        return None
+
+
+@dataclass(frozen=True)
+class Check:
+    ok: bool | None  # None: the kind has nothing to check
+    note: str = ""
+
+
+def check_value(kind: Kind, value: str) -> Check:
+    if kind is Kind.TAX_ID:
+        return Check(uscc_valid(value), "" if uscc_valid(value) else f"{value!r} fails the tax ID checksum")
+    if kind is Kind.ID_NUMBER:
+        ok = id_number_valid(value)
+        return Check(ok, "" if ok else f"{value!r} fails the ID number checksum")
+    if kind is Kind.DATE:
+        ok = parse_date(value) is not None
+        return Check(ok, "" if ok else f"{value!r} is not a recognisable date")
+    if kind is Kind.AMOUNT:
+        ok = parse_amount(value) is not None
+        return Check(ok, "" if ok else f"{value!r} is not an amount")
+    return Check(None)
+
+
+def candidates(kind: Kind, text: str) -> list[str]:
+    """Checksum-valid values of a kind found in a text (for a value the model got wrong or missed)."""
+    text = unicodedata.normalize("NFKC", text)
+    if kind is Kind.TAX_ID:
+        return [m.group() for m in USCC_PATTERN.finditer(text.upper()) if uscc_valid(m.group())]
+    if kind is Kind.ID_NUMBER:
+        return [m.group() for m in ID_PATTERN.finditer(text) if id_number_valid(m.group())]
+    return []
