@@ -177,3 +177,13 @@ def test_linear_equation_is_solved_and_checked(llm, settings):
     answer = ask([doc], "解这道题", llm, settings).to_dict()
     assert "x = 5" in answer["text"].replace("x=5", "x = 5"), answer["text"]
     assert any("checked with sympy" in note for note in answer["notes"]), answer["notes"]
+
+
+def test_streaming_holds_back_not_found_and_passes_answers_on():
+    from assistant.tasks.ask import _stream_answer
+
+    sent: list[str] = []
+    assert _stream_answer(iter(["NOT", " FO", "UND"]), sent.append) == "NOT FOUND"
+    assert sent == []
+    assert _stream_answer(iter(["No", "thing", " is due."]), sent.append) == "Nothing is due."
+    assert "".join(sent) == "Nothing is due."

@@ -8,13 +8,13 @@ only what was actually located is cited. When retrieval finds nothing relevant, 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from .. import prompts
 from ..answer import Answer
 from ..documents.model import Document
 from ..llm.local import LocalLLM
-from ..retrieval.search import build_passages, estimate_tokens, is_relevant, retrieve
+from ..retrieval.search import Hit, build_passages, estimate_tokens, is_relevant, retrieve
 from ..settings import Settings
 from . import mathsolve
 from .grounding import ground_answer, locate, located_regions
@@ -26,7 +26,7 @@ NOT_FOUND_TEXT = {
     "zh": "文档中没有找到与这个问题相关的内容。",
 }
 ANSWER_TOKENS = 200
-MATH_WORDS = ("solve", "equation", "calculate", "解", "方程", "求", "计算", "算")
+MATH_WORDS = ("solve", "equation", "calculate", "math", "解", "方程", "计算", "这道题")
 
 TokenSink = Callable[[str], None]
 
@@ -56,8 +56,14 @@ def ask(
 
     passages = build_passages(read.pages)
     budget = max(120, settings.prompt_tokens - estimate_tokens(question) - 80)  # 80: instructions
-    hits = retrieve(question, passages, token_budget=budget)
-    if not hits or not is_relevant(hits):
+    whole = sum(estimate_tokens(p.text) for p in passages) <= budget
+    if whole:
+        # The whole document fits the prompt (a receipt, a label): nothing needs choosing, and the model,
+        # told to answer only from it, says NOT FOUND itself. Retrieval's relevance gate is for choosing.
+        hits = [Hit(p, 1.0, 0.0, 0.0) for p in passages]
+    else:
+        hits = retrieve(question, passages, token_budget=budget)
+    if not hits or not (whole or is_relevant(hits)):
         text = NOT_FOUND_TEXT[variant]
         if on_token:
             on_token(text)
@@ -66,14 +72,11 @@ def ask(
 
     context = "\n".join(f"[{i}] {hit.passage.text}" for i, hit in enumerate(hits, 1))
     messages = prompts.messages("ask", variant, context=context, question=question)
-    pieces: list[str] = []
-    for piece in llm.stream(messages, max_tokens=ANSWER_TOKENS):
-        pieces.append(piece)
-        if on_token:
-            on_token(piece)
-    text = "".join(pieces).strip()
+    text = _stream_answer(llm.stream(messages, max_tokens=ANSWER_TOKENS), on_token)
     if text.upper().startswith(NOT_FOUND):
         notes.append("the model found no answer in the retrieved excerpts")
+        if on_token:
+            on_token(NOT_FOUND_TEXT[variant])
         return Answer("ask", NOT_FOUND_TEXT[variant], [], notes, cached=False, elapsed_ms=elapsed_ms(started))
 
     # Ground in the retrieved regions first: the answer came from them.
@@ -88,6 +91,20 @@ def ask(
     return Answer("ask", text, citations, notes, cached=False, elapsed_ms=elapsed_ms(started))
 
 
+def _stream_answer(pieces: Iterable[str], on_token: TokenSink | None) -> str:
+    """Pass the reply on as it comes, holding back a start that may still turn out to be NOT FOUND."""
+    text, sent = "", 0
+    for piece in pieces:
+        text += piece
+        start = text.lstrip().upper()
+        if on_token and not (NOT_FOUND.startswith(start) or start.startswith(NOT_FOUND)):
+            on_token(text[sent:])
+            sent = len(text)
+    if on_token and sent < len(text) and not text.lstrip().upper().startswith(NOT_FOUND):
+        on_token(text[sent:])  # a short reply that only looked like the start of NOT FOUND
+    return text.strip()
+
+
 def _is_math(question: str) -> bool:
     low = question.casefold()
     return any(word in low for word in MATH_WORDS)
@@ -98,17 +115,18 @@ def _solve_math(pages, question, llm, variant, all_regions, on_token) -> Answer 
     text = "\n".join(page_text(page.regions) for _, page in pages)
     result = mathsolve.solve(text)
     if result is not None:
-        note = (
-            "checked with sympy: the solution satisfies the equation"
-            if result.checked
-            else ("sympy could not confirm the solution")
-        )
+        if result.checked:
+            note = "checked with sympy: the solution satisfies the equation"
+        elif not result.solutions:
+            note = "solved with sympy: the equation has no single solution (see the answer)"
+        else:
+            note = "not checked: sympy could not confirm the solution"
         if on_token:
             on_token(result.explanation)
         citations = locate(result.problem, all_regions)
         return Answer("ask", result.explanation, citations, [note])
-    if not mathsolve.find_equations(text) and not any(c.isdigit() for c in text):
-        return None  # no problem on the page: answer the question from the document instead
+    if not mathsolve.find_equations(text):
+        return None  # no problem on the page ("how is the dispute 解决"): answer from the document
     messages = prompts.messages("math", variant, problem=text[:1200], question=question)
     pieces = []
     for piece in llm.stream(messages, max_tokens=320):

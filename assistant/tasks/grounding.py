@@ -182,7 +182,9 @@ def answer_spans(answer: str) -> list[str]:
 
 def _worth_locating(norm: str) -> bool:
     # A CJK character or a digit says more than a Latin letter: 违约金 or 500 is a span, "the" is not.
-    return len(norm) >= 4 or (len(norm) >= 3 and bool(_CJK.search(norm) or norm.isdigit()))
+    # An amount such as $8.70 normalises to 8.7: still a number, still worth locating.
+    number = norm.replace(".", "").isdigit()
+    return len(norm) >= 4 or (len(norm) >= 3 and bool(_CJK.search(norm) or number))
 
 
 def ground_answer(answer: str, candidates: Sequence[Located]) -> list[Citation]:

@@ -20,6 +20,8 @@ class Kind(Enum):
     ID_NUMBER = "id_number"
     DATE = "date"
     AMOUNT = "amount"
+    ADDRESS = "address"
+    COMPANY = "company"
     TEXT = "text"
 
 
@@ -27,6 +29,8 @@ _KIND_WORDS = [
     (Kind.TAX_ID, ("税号", "纳税人识别号", "信用代码", "tax id", "taxid", "tin", "vat no", "uscc")),
     (Kind.ID_NUMBER, ("身份证", "id number", "id no", "identity")),
     (Kind.DATE, ("日期", "date", "时间", "开票日")),
+    (Kind.ADDRESS, ("地址", "address", "住所")),
+    (Kind.COMPANY, ("公司", "名称", "company", "vendor", "seller", "merchant", "store", "销售方", "购买方")),
     (
         Kind.AMOUNT,
         ("金额", "税额", "合计", "总额", "总计", "价格", "amount", "total", "price", "tax", "sum", "fee"),
@@ -135,6 +139,10 @@ def check_value(kind: Kind, value: str) -> Check:
     if kind is Kind.AMOUNT:
         ok = parse_amount(value) is not None
         return Check(ok, "" if ok else f"{value!r} is not an amount")
+    if kind is Kind.ADDRESS:
+        # A small model sometimes answers the address with the date line next to it.
+        ok = not (parse_date(value) and len(value) < 24)
+        return Check(ok, "" if ok else f"{value!r} is a date, not an address")
     return Check(None)
 
 
