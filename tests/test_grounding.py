@@ -159,3 +159,16 @@ def test_ground_answer_with_quoted_span_and_second_page(candidates):
 )
 def test_ground_answer_cites_nothing_unsupported(candidates, answer):
     assert ground_answer(answer, candidates) == []
+
+
+def test_locate_same_date_finds_another_spelling():
+    from assistant.tasks.grounding import locate_same_date
+
+    lines = [
+        ("r.jpg", 1, (400, 300), Region("21 MAR 2018 17:59", (10, 10, 200, 30), 0.99, "rapidocr")),
+        ("r.jpg", 1, (400, 300), Region("TOTAL: $8.70", (10, 40, 200, 60), 0.99, "rapidocr")),
+    ]
+    found = locate_same_date("It is dated 21 Mar 2018.", lines)
+    assert [c.region.text for c in found] == ["21 MAR 2018 17:59"]
+    assert locate_same_date("22 Mar 2018", lines) == []
+    assert locate_same_date("no date here", lines) == []

@@ -17,7 +17,7 @@ from ..llm.local import LocalLLM
 from ..retrieval.search import Hit, build_passages, estimate_tokens, is_relevant, retrieve
 from ..settings import Settings
 from . import mathsolve
-from .grounding import ground_answer, locate, located_regions
+from .grounding import ground_answer, locate, locate_same_date, located_regions
 from .read import Progress, elapsed_ms, page_text, read_pages
 
 NOT_FOUND = "NOT FOUND"
@@ -85,7 +85,11 @@ def ask(
         for hit in hits
         for region in hit.passage.regions
     ]
-    citations = ground_answer(text, retrieved) or ground_answer(text, all_regions)
+    citations = (
+        ground_answer(text, retrieved)
+        or ground_answer(text, all_regions)
+        or locate_same_date(text, all_regions)
+    )
     if not citations:
         notes.append("no part of the answer could be located on the pages, so nothing is cited")
     return Answer("ask", text, citations, notes, cached=False, elapsed_ms=elapsed_ms(started))

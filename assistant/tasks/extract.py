@@ -18,7 +18,7 @@ from ..documents.model import Document
 from ..errors import ArgumentError
 from ..llm.local import LocalLLM
 from ..settings import Settings
-from .grounding import Located, locate, located_regions
+from .grounding import Located, locate, locate_same_date, located_regions
 from .read import Progress, elapsed_ms, page_text, read_pages
 from .validators import Kind, candidates, check_value, kind_of, parse_amount, parse_date
 
@@ -116,24 +116,12 @@ def _verify(
         value, note = found[0], "not given by the model; the one checksum-valid value on the page"
     if value is None:
         return None, [], note
-    cited = locate(value, located) or _same_date(kind, value, located)
+    cited = locate(value, located) or (locate_same_date(value, located) if kind is Kind.DATE else [])
     if not cited:
         return None, [], f"{value!r} is not on the page; dropped rather than invented"
     if kind is Kind.AMOUNT:
         value = _amount_as_written(value, cited) or value
     return value, cited, note
-
-
-def _same_date(kind: Kind, value: str, located: list[Located]) -> list[Citation]:
-    """Regions holding the same date in another spelling ('21 Mar 2018' in '21 MAR 2018 17:59')."""
-    wanted = parse_date(value) if kind is Kind.DATE else None
-    if wanted is None:
-        return []
-    return [
-        Citation(file, page, region, size)
-        for file, page, size, region in located
-        if parse_date(region.text) == wanted
-    ]
 
 
 _WRITTEN_AMOUNT = re.compile(r"[¥$€£￥]?\s*\d[\d,]*(?:\.\d+)?")

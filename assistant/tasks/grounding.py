@@ -15,6 +15,7 @@ from difflib import SequenceMatcher
 
 from ..answer import Citation
 from ..documents.model import Page, Region
+from .validators import parse_date
 
 Located = tuple[str, int, tuple[int, int], Region]  # (file, page number, page size, region)
 
@@ -195,3 +196,15 @@ def ground_answer(answer: str, candidates: Sequence[Located]) -> list[Citation]:
         if _worth_locating(normalize(span)):
             found.update(_find(span, candidates, norms))
     return _citations(sorted(found), candidates)
+
+
+def locate_same_date(text: str, candidates: Sequence[Located]) -> list[Citation]:
+    """Regions holding the date in `text` in another spelling ('21 Mar 2018' in '21 MAR 2018 17:59').
+
+    Normalising drops the spaces between '2018' and '17:59', which then read as one number; comparing
+    parsed dates avoids that.
+    """
+    wanted = parse_date(text)
+    if wanted is None:
+        return []
+    return _citations([i for i, c in enumerate(candidates) if parse_date(c[3].text) == wanted], candidates)

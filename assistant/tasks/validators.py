@@ -30,7 +30,7 @@ _KIND_WORDS = [
     (Kind.ID_NUMBER, ("身份证", "id number", "id no", "identity")),
     (Kind.DATE, ("日期", "date", "时间", "开票日")),
     (Kind.ADDRESS, ("地址", "address", "住所")),
-    (Kind.COMPANY, ("公司", "名称", "company", "vendor", "seller", "merchant", "store", "销售方", "购买方")),
+    (Kind.COMPANY, ("公司", "企业名称", "单位名称", "销售方名称", "购买方名称", "company", "seller")),
     (
         Kind.AMOUNT,
         ("金额", "税额", "合计", "总额", "总计", "价格", "amount", "total", "price", "tax", "sum", "fee"),
@@ -50,6 +50,9 @@ def kind_of(field_name: str) -> Kind:
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 USCC_PATTERN = re.compile(r"(?<![0-9A-Z])[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}(?![0-9A-Z])")
+
+
+OLD_TAX_ID_LENGTHS = (15, 17, 20)  # taxpayer numbers issued before the 18-character code
 
 
 def uscc_valid(code: str) -> bool:
@@ -121,6 +124,9 @@ def parse_amount(text: str) -> Decimal | None:
         return None
 
 
+_CAPITAL_AMOUNT = re.compile(r"[⊗]?[零壹贰叁肆伍陆柒捌玖拾佰仟万亿圆元角分整正]+")
+
+
 @dataclass(frozen=True)
 class Check:
     ok: bool | None  # None: the kind has nothing to check
@@ -129,7 +135,11 @@ class Check:
 
 def check_value(kind: Kind, value: str) -> Check:
     if kind is Kind.TAX_ID:
-        return Check(uscc_valid(value), "" if uscc_valid(value) else f"{value!r} fails the tax ID checksum")
+        code = re.sub(r"\s", "", value).upper()
+        if len(code) in OLD_TAX_ID_LENGTHS and code.isalnum():
+            return Check(None)  # a pre-2015 or 代开 taxpayer number: valid forms without a checksum
+        ok = uscc_valid(code)
+        return Check(ok, "" if ok else f"{value!r} fails the tax ID checksum")
     if kind is Kind.ID_NUMBER:
         ok = id_number_valid(value)
         return Check(ok, "" if ok else f"{value!r} fails the ID number checksum")
@@ -137,7 +147,8 @@ def check_value(kind: Kind, value: str) -> Check:
         ok = parse_date(value) is not None
         return Check(ok, "" if ok else f"{value!r} is not a recognisable date")
     if kind is Kind.AMOUNT:
-        ok = parse_amount(value) is not None
+        # Invoices also write the total in capital numerals (壹仟伍佰圆整), which is an amount too.
+        ok = parse_amount(value) is not None or bool(_CAPITAL_AMOUNT.fullmatch(value.strip()))
         return Check(ok, "" if ok else f"{value!r} is not an amount")
     if kind is Kind.ADDRESS:
         # A small model sometimes answers the address with the date line next to it.
