@@ -70,7 +70,8 @@ def translate_blocks(blocks: list[str], target: str, llm: LocalLLM) -> list[str]
     out: list[str] = []
     for start in range(0, len(blocks), BATCH_BLOCKS):
         batch = blocks[start : start + BATCH_BLOCKS]
-        variant = prompts.language_of(target if target.startswith(("zh", "ja")) else "")
+        # Instructions in Chinese when translating into Chinese (the prompt has a zh variant), else English.
+        variant = "zh" if target.startswith("zh") else "en"
         numbered = "\n".join(f"{i}. {text}" for i, text in enumerate(batch, 1))
         messages = prompts.messages("translate", variant, blocks=numbered, target=LANGUAGE_NAMES[target])
         schema = {
