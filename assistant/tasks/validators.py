@@ -89,7 +89,6 @@ _DATE_PATTERNS = [
     (re.compile(r"(\d{1,2})\s+([A-Za-z]{3})[a-z]*\.?,?\s+(\d{4})"), ("d", "b", "y")),
     (re.compile(r"([A-Za-z]{3})[a-z]*\.?\s+(\d{1,2}),?\s+(\d{4})"), ("b", "d", "y")),
 ]
-DATE_PATTERN = re.compile("|".join(f"(?:{p.pattern})" for p, _ in _DATE_PATTERNS))
 
 
 def parse_date(text: str) -> date | None:
