@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import Field
@@ -14,8 +15,12 @@ def _default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("doc-assistant"))
 
 
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("doc-assistant"))
+
+
 def _default_model_dir() -> Path:
-    return Path(platformdirs.user_data_dir("doc-assistant")) / "models"
+    return _default_data_dir() / "models"
 
 
 class Settings(BaseSettings):
@@ -36,6 +41,8 @@ class Settings(BaseSettings):
     # Text whose median line height is below this (pixels) is upscaled before OCR.
     min_text_height: int = 20
     max_upscale: float = 4.0
+    # "auto": rapidocr, or tesseract where the script needs it; "rapidocr" or "tesseract" forces one.
+    ocr_engine: Literal["auto", "rapidocr", "tesseract"] = "auto"
 
     # The embedded language model: the packaged GGUF (assembled into model_dir), or any GGUF by path.
     llm_model: Path | None = None
@@ -43,6 +50,9 @@ class Settings(BaseSettings):
     llm_context: int = 4096
     llm_threads: int = 0  # 0: every core
     prompt_tokens: int = 500  # the ask prompt's budget for document text and question
+
+    # Kept data: the chat's uploaded documents, its history database and the files it shows.
+    data_dir: Path = Field(default_factory=_default_data_dir)
 
     cache_dir: Path = Field(default_factory=_default_cache_dir)
     cache_size_mb: int = 1024

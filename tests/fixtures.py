@@ -316,3 +316,32 @@ def encrypted_pdf(user_pw: str, owner_pw: str = "owner-secret") -> bytes:
 
 def _scale(box: Box, factor: float) -> Box:
     return (box[0] * factor, box[1] * factor, box[2] * factor, box[3] * factor)
+
+
+CONTRACT_PAGE_1 = [
+    "技术服务合同",
+    "甲方：上海星辰贸易有限公司",
+    "乙方：北京云帆科技有限公司",
+    "第一条 服务内容：乙方为甲方提供软件维护服务。",
+    "第二条 服务期限：自2024年1月1日至2024年12月31日。",
+]
+CONTRACT_PAGE_2 = [
+    "第三条 付款方式：甲方应于每季度首月十日前付款。",
+    "第四条 违约责任：甲方逾期付款的，每日按未付金额",
+    "的万分之五向乙方支付违约金。",
+    "第五条 争议解决：双方协商解决，协商不成的提交仲裁。",
+]
+
+
+def text_lines_page(lines: list[str]) -> RenderedPage:
+    """Lines of Chinese (or any CJK-covered) text, 36 px, one under the other on a 1400×900 page."""
+    canvas = Canvas(1400, 900)
+    for i, text in enumerate(lines):
+        canvas.text((70, 70 + i * 90), text, cjk(36))
+    return canvas.page
+
+
+def contract_pdf() -> tuple[list[RenderedPage], PdfFixture]:
+    """A two-page scanned contract whose liability clause is on page 2."""
+    pages = [text_lines_page(CONTRACT_PAGE_1), text_lines_page(CONTRACT_PAGE_2)]
+    return pages, scan_pdf(pages)

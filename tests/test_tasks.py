@@ -12,7 +12,8 @@ from assistant.documents.ingest import load_document
 from assistant.llm.local import get_llm
 from assistant.settings import Settings
 from assistant.tasks.ask import ask
-from assistant.tasks.extract import extract, parse_fields
+from assistant.tasks.extract import extract
+from assistant.tasks.fields import parse_fields
 from assistant.tasks.translate import translate
 from tests import fixtures as fx
 from tests.conftest import iou
@@ -88,32 +89,10 @@ def test_missing_field_is_null_not_invented(invoice, llm, settings):
 
 # --- ask -------------------------------------------------------------------------------------------------
 
-CONTRACT_PAGE_1 = [
-    "技术服务合同",
-    "甲方：上海星辰贸易有限公司",
-    "乙方：北京云帆科技有限公司",
-    "第一条 服务内容：乙方为甲方提供软件维护服务。",
-    "第二条 服务期限：自2024年1月1日至2024年12月31日。",
-]
-CONTRACT_PAGE_2 = [
-    "第三条 付款方式：甲方应于每季度首月十日前付款。",
-    "第四条 违约责任：甲方逾期付款的，每日按未付金额",
-    "的万分之五向乙方支付违约金。",
-    "第五条 争议解决：双方协商解决，协商不成的提交仲裁。",
-]
-
-
-def _text_page(lines: list[str]) -> fx.RenderedPage:
-    canvas = fx.Canvas(1400, 900)
-    for i, text in enumerate(lines):
-        canvas.text((70, 70 + i * 90), text, fx.cjk(36))
-    return canvas.page
-
 
 @pytest.fixture(scope="module")
 def contract(settings):
-    pages = [_text_page(CONTRACT_PAGE_1), _text_page(CONTRACT_PAGE_2)]
-    pdf = fx.scan_pdf(pages)
+    pages, pdf = fx.contract_pdf()
     return pages, load_document(pdf.data, "contract.pdf", settings)
 
 
@@ -151,7 +130,7 @@ LABEL_LINES = ["配料：水、白砂糖、柠檬汁", "净含量：500毫升", 
 
 
 def test_label_is_translated_and_rendered(llm, settings, tmp_path):
-    label = _text_page(LABEL_LINES)
+    label = fx.text_lines_page(LABEL_LINES)
     doc = _doc(label.image, "label.png", settings)
     answer = translate([doc], "en", llm, settings, tmp_path).to_dict()
     text = answer["text"].lower()
@@ -172,7 +151,7 @@ def test_label_is_translated_and_rendered(llm, settings, tmp_path):
 
 
 def test_linear_equation_is_solved_and_checked(llm, settings):
-    page = _text_page(["解方程：3x + 5 = 20"])
+    page = fx.text_lines_page(["解方程：3x + 5 = 20"])
     doc = _doc(page.image, "math.png", settings)
     answer = ask([doc], "解这道题", llm, settings).to_dict()
     assert "x = 5" in answer["text"].replace("x=5", "x = 5"), answer["text"]

@@ -459,7 +459,10 @@ FILL_ALPHA = 70
 
 
 def highlight(image: Image.Image, boxes: list[Box], labels: list[str] | None = None) -> Image.Image:
-    """A copy with a translucent coloured rectangle over each box and a small label tag ([1], [2], ...)."""
+    """A copy with a translucent coloured rectangle over each box and a small label tag ([1], [2], ...).
+
+    An empty label draws the box without a tag.
+    """
     if labels is not None and len(labels) != len(boxes):
         raise ValueError(f"{len(labels)} labels for {len(boxes)} boxes")
     base = image.convert("RGBA")
@@ -476,6 +479,8 @@ def highlight(image: Image.Image, boxes: list[Box], labels: list[str] | None = N
             (x0, y0, x1 - 1, y1 - 1), fill=(*colour, FILL_ALPHA), outline=(*colour, 230), width=outline
         )
         label = labels[i] if labels is not None else f"[{i + 1}]"
+        if not label:  # an empty label: the box alone (a page overview with every line marked)
+            continue
         font = font_for(label, font_size)
         left, top, right, bottom = draw.textbbox((0, 0), label, font=font, anchor="lt")
         tag_w, tag_h = right - left + 6, bottom - top + 6

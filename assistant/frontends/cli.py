@@ -52,6 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     model = commands.add_parser("model", help="assemble and check the embedded language model")
     model.add_argument("--json", action="store_true")
+
+    ui = commands.add_parser("ui", help="start the chat (Chainlit) in the browser, headless")
+    ui.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    ui.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     return parser
 
 
@@ -70,6 +74,11 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "ui":
+        from .chat.launcher import run_ui
+
+        run_ui(args.host, args.port)
+        return 0
     try:
         answer = _run(args)
     except KeyboardInterrupt:
@@ -108,44 +117,38 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
     # Imported here so that --help and argument errors answer instantly.
     from ..documents.ingest import load_file
     from ..errors import ArgumentError
-    from ..llm.local import get_llm
+    from ..tasks.dispatch import TaskRequest, run_task
 
     settings = _settings(args)
     if args.command == "model":
         return _model_info(settings)
-    files = args.files
+    files, question, fields = args.files, None, None
     if args.command == "ask":
         if len(files) < 2:
             raise ArgumentError("ask needs at least one FILE and then the QUESTION")
         files, question = files[:-1], files[-1]
-    progress = None if args.quiet or not sys.stderr.isatty() else _show_progress
-    documents = [load_file(path, settings) for path in files]
-    common = {"pages": args.pages, "lang": args.lang, "progress": progress}
-    if args.command == "read":
-        from ..tasks.read import read_documents
-
-        answer = read_documents(documents, settings=settings, **common)
-    elif args.command == "ask":
-        from ..tasks.ask import ask
-
-        # Without --json the answer streams to the terminal as it is generated.
-        on_token = None if args.json else _stream_token
-        answer = ask(documents, question, get_llm(settings), settings, on_token=on_token, **common)
-        if on_token:
-            print(flush=True)
-            answer.text = ""  # already printed
-    elif args.command == "extract":
-        from ..tasks.extract import extract, parse_fields
+    if args.command == "extract":
+        from ..tasks.fields import parse_fields
 
         fields = parse_fields(args.fields)
-        answer = extract(
-            documents, fields, get_llm(settings), settings, normalize_dates=args.normalize_dates, **common
-        )
-    else:
-        from ..tasks.translate import translate
-
-        out_dir = args.out or settings.cache_dir / "translations"
-        answer = translate(documents, args.to, get_llm(settings), settings, out_dir, **common)
+    request = TaskRequest(
+        task=args.command,
+        question=question,
+        fields=fields,
+        target_lang=getattr(args, "to", "en"),
+        normalize_dates=getattr(args, "normalize_dates", False),
+        pages=args.pages,
+        lang=args.lang,
+        out_dir=getattr(args, "out", None),
+    )
+    progress = None if args.quiet or not sys.stderr.isatty() else _show_progress
+    documents = [load_file(path, settings) for path in files]
+    # Without --json the answer of ask streams to the terminal as it is generated.
+    on_token = _stream_token if args.command == "ask" and not args.json else None
+    answer = run_task(request, documents, settings, on_token=on_token, progress=progress)
+    if on_token:
+        print(flush=True)
+        answer.text = ""  # already printed
     return answer.to_dict()
 
 

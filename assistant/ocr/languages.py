@@ -50,11 +50,28 @@ class OcrPlan:
 AUTO = None  # no --lang: detect the script per page
 
 
-def plan_for(lang: str | None, installed_tesseract: set[str]) -> OcrPlan | None:
-    """The engine for a --lang value; None means automatic detection.
+def plan_for(lang: str | None, installed_tesseract: set[str], engine: str = "auto") -> OcrPlan | None:
+    """The engine for a --lang value and an engine choice; None means automatic detection.
 
     Accepts ISO 639-1 codes ('ko'), tesseract codes ('kor', 'Hangul') and '+' joined lists ('ko+en').
     """
+    plan = _plan_for_lang(lang, installed_tesseract)
+    if engine == "rapidocr" and (plan is AUTO or plan.engine == "rapidocr"):
+        return OcrPlan("rapidocr")  # a language rapidocr cannot read still goes to tesseract
+    if engine == "tesseract" and (plan is AUTO or plan.engine == "rapidocr"):
+        return OcrPlan("tesseract", _tesseract_codes(lang))
+    return plan
+
+
+def _tesseract_codes(lang: str | None) -> str:
+    """Tesseract's codes for a language rapidocr could read too; English plus Chinese when unknown."""
+    if lang is None or lang.strip().lower() in ("", "auto"):
+        return "eng+chi_sim"
+    parts = [p.strip().lower() for p in lang.replace(",", "+").split("+") if p.strip()]
+    return "+".join(RAPID_TO_TESSERACT.get(p, "eng") for p in parts)
+
+
+def _plan_for_lang(lang: str | None, installed_tesseract: set[str]) -> OcrPlan | None:
     if lang is None or lang.strip().lower() in ("", "auto"):
         return AUTO
     parts = [p.strip() for p in lang.replace(",", "+").split("+") if p.strip()]

@@ -58,7 +58,7 @@ class PageReading:
 
 def read_page(page: Page, lang: str | None, settings: Settings, cache: ResultCache) -> PageReading:
     """Regions of `page` in reading order, and apply the result (regions, upright image) to the page."""
-    plan = plan_for(lang, tesseract.installed_languages(settings.tessdata_dir))
+    plan = plan_for(lang, tesseract.installed_languages(settings.tessdata_dir), settings.ocr_engine)
     key = _cache_key(page, plan, settings)
     cached = cache.get(key)
     if cached is not None:

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from .. import prompts
 from ..answer import Answer, Citation
 from ..documents.model import Document
-from ..errors import ArgumentError
 from ..llm.local import LocalLLM
 from ..settings import Settings
 from .grounding import Located, locate, locate_same_date, located_regions
@@ -23,25 +22,6 @@ from .read import Progress, elapsed_ms, page_text, read_pages
 from .validators import Kind, candidates, check_value, kind_of, parse_amount, parse_date
 
 MAX_TEXT_TOKENS = 1400  # document text in the prompt; a receipt or an invoice page fits
-_SPLIT = re.compile(r"\s*(?:[,，、;；]|\band\b|和|及|以及)\s*")
-_LEAD = re.compile(
-    r"^\s*(?:please\s+)?(?:extract|get|find|pull out|请?提取|请?识别|提取出|找出)?\s*"
-    r"(?:the\s+)?(?:fields?\s*)?[:：]?\s*",
-    re.IGNORECASE,
-)
-_TAIL = re.compile(r"\s*(?:from (?:this|the) \w+|的?字段|，?输出\s*json|as json)\s*[。.]?\s*$", re.IGNORECASE)
-
-
-def parse_fields(spec: str) -> list[str]:
-    """'a,b,c', '请提取金额、税号、开票日期' or 'company, date and total' -> the field names."""
-    text = _TAIL.sub("", _LEAD.sub("", spec.strip()))
-    fields = [f.strip(" \"'“”") for f in _SPLIT.split(text)]
-    fields = [f for f in fields if f]
-    if not fields:
-        raise ArgumentError(f"no field names in {spec!r}: give them like --fields amount,tax_id,date")
-    if any(len(f) > 64 for f in fields):
-        raise ArgumentError("a field name is longer than 64 characters")
-    return list(dict.fromkeys(fields))
 
 
 def schema_for(fields: Sequence[str]) -> dict:
@@ -79,11 +59,13 @@ def extract(
         notes.append("no text on the pages: every field is null")
 
     citations: list[Citation] = []
+    field_citations: dict[str, list[int]] = {}  # field -> its positions in `citations`
     for field in fields:
         value, cited, note = _verify(field, values[field], text, located)
         if normalize_dates and value and kind_of(field) is Kind.DATE and (parsed := parse_date(value)):
             value = parsed.isoformat()
         values[field] = value
+        field_citations[field] = list(range(len(citations), len(citations) + len(cited)))
         citations.extend(cited)
         if note:
             notes.append(f"{field}: {note}")
@@ -96,6 +78,7 @@ def extract(
         elapsed_ms=elapsed_ms(started),
     )
     answer.extra["fields"] = values
+    answer.extra["field_citations"] = field_citations
     return answer
 
 

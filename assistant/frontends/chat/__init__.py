@@ -1,0 +1,1 @@
+"""The Chainlit chat front end."""

@@ -1,0 +1,353 @@
+"""The Chainlit chat: handlers stay thin, every task goes through the same task layer as the CLI.
+
+Start it with `doc-assistant ui` (which runs `chainlit run` on this file with the project's .chainlit/).
+Chainlit loads this file by path, as a top-level module: hence absolute imports.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import chainlit as cl
+from chainlit.input_widget import Select
+
+from assistant.answer import Answer
+from assistant.errors import DocAssistantError
+from assistant.frontends.chat import auth, history
+from assistant.frontends.chat.bridge import Post, run_off_loop
+from assistant.frontends.chat.evidence import build_evidence, png_file
+from assistant.frontends.chat.exports import fields_csv, fields_json
+from assistant.frontends.chat.library import SessionLibrary, UploadStore
+from assistant.settings import Settings, get_settings
+from assistant.tasks.dispatch import TaskRequest, run_task
+from assistant.tasks.read import read_pages
+from assistant.tasks.router import Route, route
+
+log = logging.getLogger("doc-assistant.chat")
+
+COMMANDS = [
+    {"id": "read", "icon": "scan-text", "description": "Full text in reading order, with line boxes"},
+    {"id": "extract", "icon": "braces", "description": "Named fields as JSON: /extract amount, tax ID, date"},
+    {"id": "translate", "icon": "languages", "description": "Translate, layout kept: /translate to English"},
+    {"id": "ask", "icon": "message-circle-question", "description": "Ask a question about the documents"},
+]
+
+DEFAULT_FIELDS = {
+    "en": ["invoice number", "date", "total amount", "tax ID", "seller", "buyer"],
+    "zh": ["发票号码", "开票日期", "金额", "税号", "销售方", "购买方"],
+}
+LANGUAGES = {"auto": "Detect per page", "en": "English", "zh": "中文", "ja": "日本語", "ko": "한국어",
+             "fr": "Français", "de": "Deutsch", "es": "Español", "ru": "Русский", "ar": "العربية",
+             "hi": "हिन्दी", "vi": "Tiếng Việt"}  # fmt: skip
+TARGETS = {"en": "English", "zh": "中文", "ja": "日本語", "ko": "한국어", "fr": "Français", "de": "Deutsch",
+           "es": "Español", "ru": "Русский"}  # fmt: skip
+ENGINES = {"auto": "Automatic (rapidocr; tesseract where the script needs it)", "rapidocr": "RapidOCR",
+           "tesseract": "Tesseract"}  # fmt: skip
+BACKENDS = {"embedded": "Embedded (CPU: OCR engines + local model)"}
+
+
+def _widgets() -> list[Any]:
+    return [
+        Select(id="backend", label="Model backend", items=BACKENDS, initial_value="embedded"),
+        Select(id="lang", label="Document language (OCR)", items=LANGUAGES, initial_value="auto"),
+        Select(id="target", label="Translate into", items=TARGETS, initial_value="en"),
+        Select(id="ocr_engine", label="OCR engine", items=ENGINES, initial_value="auto"),
+    ]
+
+
+# ---- session state -------------------------------------------------------------------------------
+
+
+def _library() -> SessionLibrary:
+    library = cl.user_session.get("library")
+    if library is None:
+        library = SessionLibrary(UploadStore(get_settings().data_dir / "uploads"), get_settings())
+        cl.user_session.set("library", library)
+    return library
+
+
+def _choices() -> dict[str, str]:
+    return cl.user_session.get("chat_settings") or {}
+
+
+def _settings() -> Settings:
+    engine = _choices().get("ocr_engine", "auto")
+    base = get_settings()
+    return base if engine == base.ocr_engine else base.model_copy(update={"ocr_engine": engine})
+
+
+def _lang() -> str | None:
+    lang = _choices().get("lang", "auto")
+    return None if lang == "auto" else lang
+
+
+def _remember_documents(library: SessionLibrary) -> None:
+    # JSON-serialisable session values are persisted with the thread: a resumed chat reloads from them.
+    cl.user_session.set("documents", library.to_metadata())
+
+
+# ---- Chainlit handlers ---------------------------------------------------------------------------
+
+
+@cl.set_starters
+async def starters(user: Any = None, language: Any = None) -> list[cl.Starter]:
+    return [
+        cl.Starter(label="Question about a contract", message="What are party A's liabilities?"),
+        cl.Starter(label="Solve a math photo", message="解这道题"),
+        cl.Starter(label="Translate a label", message="Translate this product label into English"),
+        cl.Starter(label="Invoice fields", message="Extract amount, tax ID and date from this invoice"),
+    ]
+
+
+@cl.on_chat_start
+async def start() -> None:
+    _library()
+    await cl.ChatSettings(_widgets()).send()
+    await cl.context.emitter.set_commands(COMMANDS)
+
+
+@cl.on_chat_resume
+async def resume(thread: dict[str, Any]) -> None:
+    metadata = thread.get("metadata") or {}
+    library = _library()
+    library.documents.clear()
+    problems = await cl.make_async(library.restore)(metadata.get("documents") or [])
+    _remember_documents(library)
+    await cl.ChatSettings(_widgets()).send()
+    await cl.context.emitter.set_commands(COMMANDS)
+    for problem in problems:
+        await cl.Message(f"⚠️ Could not reopen {problem}").send()
+
+
+@cl.on_settings_update
+async def settings_updated(values: dict[str, str]) -> None:
+    cl.user_session.set("chat_settings", values)
+
+
+@cl.on_message
+async def on_message(message: cl.Message) -> None:
+    library = _library()
+    uploads = [el for el in message.elements or [] if getattr(el, "path", None)]
+    added = 0
+    for element in uploads:
+        added += await _add_upload(library, element)
+    text = (message.content or "").strip()
+    if not text and not message.command:
+        if added:
+            await cl.Message(_documents_summary(library)).send()
+        return
+    try:
+        chosen = route(text, message.command)
+        await _answer(library, chosen)
+    except DocAssistantError as exc:
+        await cl.Message(f"⚠️ {exc.message}").send()
+    except Exception:  # the session must survive whatever a task does
+        log.exception("task failed")
+        await cl.Message("⚠️ Something went wrong on our side while answering; please try again.").send()
+
+
+# ---- documents -----------------------------------------------------------------------------------
+
+
+async def _add_upload(library: SessionLibrary, element: Any) -> int:
+    name = element.name or Path(element.path).name
+    try:
+        data = await cl.make_async(Path(element.path).read_bytes)()
+        entry = await cl.make_async(library.add)(name, data)
+    except DocAssistantError as exc:
+        await cl.Message(
+            f"⚠️ {exc.message}\n\nNothing was added; the documents already here are unchanged."
+        ).send()
+        return 0
+    except OSError as exc:
+        await cl.Message(f"⚠️ {name}: the upload could not be read ({exc.strerror or exc}).").send()
+        return 0
+    _remember_documents(library)
+    await _read_upfront(entry.document, entry.name)
+    return 1
+
+
+async def _read_upfront(document: Any, name: str) -> None:
+    """OCR the new document now, a step per page, so that questions find its pages in the cache."""
+    settings, lang = _settings(), _lang()
+    count = len(document.pages)
+    async with cl.Step(name=f"Reading {name}", type="tool") as parent:
+        page_steps: list[cl.Step] = []
+
+        async def progress(kind: str, value: Any) -> None:
+            if count == 1:
+                return
+            if page_steps:
+                await page_steps[-1].update()
+            _, number, total = value
+            step = cl.Step(name=f"page {number} of {total}", type="tool", parent_id=parent.id)
+            step.output = "read"
+            await step.send()
+            page_steps.append(step)
+
+        def work(post: Post):
+            return read_pages([document], None, lang, settings, progress=lambda *v: post("page", v))
+
+        try:
+            read = await run_off_loop(work, progress)
+        except DocAssistantError as exc:
+            parent.output = f"could not be read: {exc.message}"
+            raise
+        lines = sum(len(page.regions) for _, page in read.pages)
+        parent.output = f"{count} page{'s' if count != 1 else ''}, {lines} lines" + "".join(
+            f"\n- {note}" for note in read.notes
+        )
+
+
+def _documents_summary(library: SessionLibrary) -> str:
+    return (
+        f"Documents in this chat: {library.describe()}.\n\n"
+        "Ask a question, or use /read, /extract, /translate."
+    )
+
+
+# ---- answering -----------------------------------------------------------------------------------
+
+
+async def _answer(library: SessionLibrary, chosen: Route) -> None:
+    documents = library.select(chosen.documents, every_document=chosen.task == "ask")
+    scope = _scope_text(documents, chosen.pages)
+    header = f"**{chosen.task}** · {scope}\n\n"
+    if chosen.task == "extract":
+        await _extract(documents, chosen, header)
+        return
+    msg = cl.Message(content=header)
+    await msg.send()
+    request = TaskRequest(
+        task=chosen.task,
+        question=chosen.text,
+        target_lang=chosen.target_lang or _choices().get("target", "en"),
+        pages=chosen.pages,
+        lang=_lang(),
+    )
+
+    async def on_event(kind: str, value: Any) -> None:
+        if kind == "token":
+            await msg.stream_token(value)
+
+    settings = _settings()
+    answer = await run_off_loop(
+        lambda post: run_task(request, documents, settings, on_token=lambda t: post("token", t)), on_event
+    )
+    await _finish(msg, header, answer, documents)
+
+
+async def _finish(msg: cl.Message, header: str, answer: Answer, documents: list[Any]) -> None:
+    overview = answer.task in ("read", "translate")
+    evidence = await cl.make_async(build_evidence)(answer, documents, overview)
+    body = answer.text or "(no text found)"
+    if answer.task == "read" and body:
+        body = f"```text\n{body}\n```"
+    if evidence.markers:
+        body += " " + " ".join(f"[{n}]" for n in evidence.numbers)
+    elements = [_image(e) for e in evidence.images]
+    if answer.task == "translate":
+        rendered = [await cl.make_async(png_file)(path) for path in answer.extra.get("images", [])]
+        elements = [
+            cl.Image(name=f"translated page {i}", content=png, display="inline", size="large")
+            for i, png in enumerate(rendered, 1)
+        ] + elements
+    msg.content = header + body + _footer(evidence.sources, answer)
+    msg.elements = elements
+    await msg.update()
+
+
+async def _extract(documents: list[Any], chosen: Route, header: str) -> None:
+    fields = chosen.fields or DEFAULT_FIELDS["zh" if _is_chinese(chosen.text) else "en"]
+    msg = cl.Message(content=header + "_extracting " + ", ".join(fields) + " …_")
+    await msg.send()
+    settings = _settings()
+    results: dict[str, dict[str, str | None]] = {}
+    body, elements, sources = "", [], []
+    for document in documents:  # one record per document: the CSV has a row each
+        request = TaskRequest(task="extract", fields=fields, pages=chosen.pages, lang=_lang())
+        answer = await cl.make_async(run_task)(request, [document], settings)
+        evidence = await cl.make_async(build_evidence)(answer, [document], False, len(sources) + 1)
+        values = answer.extra["fields"]
+        results[document.name] = values
+        lines = []
+        for field, indices in answer.extra["field_citations"].items():
+            markers = sorted({m for i in indices if (m := evidence.marker_of(i))})
+            cite = " " + " ".join(f"[{m}]" for m in markers) if markers else ""
+            lines.append(f"- **{field}**: {values[field] if values[field] is not None else '—'}{cite}")
+        block = _json_block(values)
+        title = f"**{document.name}**\n" if len(documents) > 1 else ""
+        body += f"{title}{block}\n" + "\n".join(lines) + "\n\n"
+        sources.extend(evidence.sources)
+        elements.extend(_image(e) for e in evidence.images)
+        if answer.notes:
+            body += "".join(f"> {note}\n" for note in answer.notes) + "\n"
+    elements.append(
+        cl.File(name="fields.json", content=fields_json(results), mime="application/json", display="inline")
+    )
+    if len(results) > 1:
+        elements.append(
+            cl.File(name="fields.csv", content=fields_csv(results), mime="text/csv", display="inline")
+        )
+    downloads = "Download: fields.json" + (", fields.csv" if len(results) > 1 else "")
+    msg.content = header + body + downloads + _footer(sources, None)
+    msg.elements = elements
+    await msg.update()
+
+
+# ---- formatting ----------------------------------------------------------------------------------
+
+
+def _image(evidence_image: Any) -> cl.Image:
+    size = "large" if evidence_image.display == "inline" else "medium"
+    return cl.Image(
+        name=evidence_image.name, content=evidence_image.png, display=evidence_image.display, size=size
+    )
+
+
+def _footer(sources: list[str], answer: Answer | None) -> str:
+    parts = []
+    if sources:
+        parts.append("\n\n**Sources**\n" + "\n".join(f"- {line}" for line in sources))
+    if answer is not None and answer.notes:
+        parts.append("\n\n" + "".join(f"> {note}\n" for note in answer.notes))
+    return "".join(parts)
+
+
+def _json_block(values: dict[str, Any]) -> str:
+    import json
+
+    return "```json\n" + json.dumps(values, ensure_ascii=False, indent=2) + "\n```"
+
+
+def _scope_text(documents: list[Any], pages: str | None) -> str:
+    names = documents[0].name if len(documents) == 1 else f"{len(documents)} documents"
+    return names + (f" · pages {pages}" if pages else "")
+
+
+def _is_chinese(text: str) -> bool:
+    from assistant.prompts import language_of
+
+    return language_of(text) == "zh"
+
+
+def _register_history() -> None:
+    """Keep chats (SQLite by default, Postgres by URL) unless DOC_ASSISTANT_CHAT_DB=off."""
+    url = history.history_url()
+    if url is None:
+        return
+    files = history.history_files_dir()
+    from chainlit.server import app as server
+
+    history.mount_files(server, files)
+
+    @cl.data_layer
+    def data_layer() -> history.HistoryDataLayer:
+        return history.make_data_layer(url, files)
+
+
+# Login is switched on by the environment (DOC_ASSISTANT_CHAT_USERS); history is on by default.
+auth.register(get_settings().data_dir)
+_register_history()

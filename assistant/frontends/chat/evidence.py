@@ -1,0 +1,135 @@
+"""What the chat shows as evidence: numbered markers, highlighted pages and crops of the cited regions.
+
+Free of Chainlit so that it can be tested alone; the app turns each EvidenceImage into a chat element.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from PIL import Image
+
+from ...answer import Answer, Citation
+from ...documents.model import Document, Page
+from ...documents.render import crop, highlight
+
+MAX_MARKERS = 12  # more would bury the answer; the JSON keeps every citation
+MAX_OVERVIEW_PAGES = 4  # read and translate: pages shown with their lines boxed
+DISPLAY_SIDE = 1600  # long side of a page image sent to the browser, in pixels
+
+
+@dataclass(frozen=True)
+class EvidenceImage:
+    name: str  # shown under the image; side-panel images are opened by this name in the text
+    png: bytes
+    display: str  # "inline" or "side"
+
+
+@dataclass
+class Evidence:
+    markers: list[list[int]]  # marker number `first + k` -> indices into answer.citations
+    first: int = 1  # several answers in one message number on from each other
+    images: list[EvidenceImage] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # one markdown line per marker
+
+    @property
+    def numbers(self) -> list[int]:
+        return list(range(self.first, self.first + len(self.markers)))
+
+    def marker_of(self, citation_index: int) -> int | None:
+        for n, indices in zip(self.numbers, self.markers, strict=True):
+            if citation_index in indices:
+                return n
+        return None
+
+
+def _key(citation: Citation) -> tuple:
+    return (citation.file, citation.page, tuple(round(v) for v in citation.region.box))
+
+
+def number_citations(citations: Sequence[Citation]) -> list[list[int]]:
+    """One marker per distinct region, in order of first citation, at most MAX_MARKERS."""
+    markers: dict[tuple, list[int]] = {}
+    for index, citation in enumerate(citations):
+        key = _key(citation)
+        if key in markers or len(markers) < MAX_MARKERS:
+            markers.setdefault(key, []).append(index)
+    return list(markers.values())
+
+
+def source_name(n: int) -> str:
+    return f"source {n}"
+
+
+def build_evidence(answer: Answer, documents: Sequence[Document], overview: bool, first: int = 1) -> Evidence:
+    """Markers with a highlighted page per cited page and a crop per marker (side panel).
+
+    `overview` (read, translate): no markers, the pages shown with every cited line boxed instead.
+    """
+    pages = {(doc.name, page.number): page for doc in documents for page in doc.pages}
+    if overview:
+        return Evidence(markers=[], images=_overviews(answer.citations, pages))
+    evidence = Evidence(markers=number_citations(answer.citations), first=first)
+    first_citation = dict(zip(evidence.numbers, (indices[0] for indices in evidence.markers), strict=True))
+    by_page: dict[tuple[str, int], list[int]] = {}
+    for n, index in first_citation.items():
+        by_page.setdefault(_page_key(answer.citations[index]), []).append(n)
+    for (name, number), marker_numbers in by_page.items():
+        page = pages.get((name, number))
+        if page is None:
+            continue
+        image = page.load_image()
+        boxes = [answer.citations[first_citation[n]].region.box for n in marker_numbers]
+        labels = [f"[{n}]" for n in marker_numbers]
+        evidence.images.append(
+            EvidenceImage(f"{name} page {number}", _png(highlight(image, boxes, labels)), "inline")
+        )
+        for n, box in zip(marker_numbers, boxes, strict=True):
+            evidence.images.append(EvidenceImage(source_name(n), _png(crop(image, box, margin=12)), "side"))
+    for n, index in first_citation.items():
+        citation = answer.citations[index]
+        quote = _shorten(citation.region.text)
+        evidence.sources.append(f"[{n}] {citation.file}, page {citation.page}: “{quote}” ({source_name(n)})")
+    return evidence
+
+
+def _page_key(citation: Citation) -> tuple[str, int]:
+    return (citation.file, citation.page)
+
+
+def _overviews(citations: Sequence[Citation], pages: dict[tuple[str, int], Page]) -> list[EvidenceImage]:
+    by_page: dict[tuple[str, int], list[Citation]] = {}
+    for citation in citations:
+        by_page.setdefault(_page_key(citation), []).append(citation)
+    images = []
+    for (name, number), cited in list(by_page.items())[:MAX_OVERVIEW_PAGES]:
+        page = pages.get((name, number))
+        if page is None:
+            continue
+        marked = highlight(page.load_image(), [c.region.box for c in cited], [""] * len(cited))
+        images.append(EvidenceImage(f"{name} page {number}", _png(marked), "inline"))
+    return images
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _png(image: Image.Image) -> bytes:
+    scale = DISPLAY_SIDE / max(image.size)
+    if scale < 1:
+        image = image.resize(
+            (round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS
+        )
+    out = io.BytesIO()
+    image.convert("RGB").save(out, format="PNG", optimize=False)
+    return out.getvalue()
+
+
+def png_file(path: str) -> bytes:
+    """A rendered page on disk (translate's output), sized for the browser."""
+    with Image.open(path) as image:
+        return _png(image)

@@ -1,0 +1,27 @@
+"""Downloads for extracted fields: JSON always, CSV (one row per document) when several were extracted."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping
+
+
+def fields_json(results: Mapping[str, Mapping[str, str | None]]) -> bytes:
+    """{document: {field: value}} for several documents; just {field: value} for one."""
+    payload = next(iter(results.values())) if len(results) == 1 else results
+    return (json.dumps(payload, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def fields_csv(results: Mapping[str, Mapping[str, str | None]]) -> bytes:
+    columns: list[str] = []
+    for values in results.values():
+        columns.extend(name for name in values if name not in columns)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["document", *columns])
+    for document, values in results.items():
+        writer.writerow([document, *("" if values.get(c) is None else values.get(c) for c in columns)])
+    # A byte-order mark so that spreadsheet programs open Chinese text as UTF-8.
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -1,0 +1,71 @@
+"""One entry point for the four tasks, so the CLI, the chat and the API run them the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..answer import Answer
+from ..documents.model import Document
+from ..errors import ArgumentError
+from ..settings import Settings
+from .ask import TokenSink
+from .read import Progress
+from .router import TASKS
+
+
+@dataclass(frozen=True)
+class TaskRequest:
+    task: str  # one of TASKS
+    question: str | None = None  # ask
+    fields: Sequence[str] | None = None  # extract
+    target_lang: str = "en"  # translate
+    normalize_dates: bool = False  # extract
+    pages: str | None = None  # "1-3,5"; None: every page
+    lang: str | None = None  # the documents' language; None: detect per page
+    out_dir: Path | None = None  # translate's re-rendered pages; default: in the cache
+
+
+def run_task(
+    request: TaskRequest,
+    documents: Sequence[Document],
+    settings: Settings,
+    on_token: TokenSink | None = None,
+    progress: Progress | None = None,
+) -> Answer:
+    """Run one task on the documents. Blocking (OCR and the model run here): call it off an event loop."""
+    from ..llm.local import get_llm  # loading llama.cpp is only needed past argument checks
+
+    if request.task not in TASKS:
+        raise ArgumentError(f"unknown task {request.task!r}: use one of {', '.join(TASKS)}")
+    if not documents:
+        raise ArgumentError("no documents: add an image or a PDF first")
+    common = {"pages": request.pages, "lang": request.lang, "progress": progress}
+    if request.task == "read":
+        from .read import read_documents
+
+        return read_documents(documents, settings=settings, **common)
+    if request.task == "ask":
+        from .ask import ask
+
+        if not (request.question or "").strip():
+            raise ArgumentError("ask needs a question")
+        return ask(documents, request.question, get_llm(settings), settings, on_token=on_token, **common)
+    if request.task == "extract":
+        from .extract import extract
+
+        if not request.fields:
+            raise ArgumentError("extract needs field names, e.g. amount,tax_id,date")
+        return extract(
+            documents,
+            list(request.fields),
+            get_llm(settings),
+            settings,
+            normalize_dates=request.normalize_dates,
+            **common,
+        )
+    from .translate import translate
+
+    out_dir = request.out_dir or settings.cache_dir / "translations"
+    return translate(documents, request.target_lang, get_llm(settings), settings, out_dir, **common)

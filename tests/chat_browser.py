@@ -1,0 +1,155 @@
+"""Driving the real chat: `doc-assistant ui` in a subprocess and Debian's chromium through Playwright.
+
+Never `playwright install`: the browser is Debian's /usr/bin/chromium (installed by .ci/install).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import socket
+import subprocess
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+from PIL import Image
+
+from tests.conftest import REPO, cli_command
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = REPO / "tests" / "screenshots"  # git-ignored
+ASSISTANT = '[data-step-type="assistant_message"]'
+ANSWER_TIMEOUT_MS = 240_000  # two cores, OCR and a 1.5B model, maybe another session at the same time
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def chat_server(env: dict[str, str], log_path: Path, timeout: float = 90):
+    """`doc-assistant ui` on a free loopback port; yields its URL once it answers."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [*cli_command(), "ui", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(
+                        f"the chat exited ({proc.returncode}):\n{log_path.read_text()[-3000:]}"
+                    )
+                try:
+                    with urllib.request.urlopen(url, timeout=2) as reply:
+                        if reply.status == 200:
+                            break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"the chat did not answer in {timeout:.0f} s:\n{log_path.read_text()[-3000:]}"
+                    )
+                time.sleep(0.5)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+class Chat:
+    """One browser tab on the chat, used the way a person uses it."""
+
+    def __init__(self, page, url: str) -> None:
+        self.page = page
+        page.goto(url)
+        page.wait_for_selector("#chat-input", timeout=60_000)
+        # The command button appears once the session's websocket is up and the chat has started;
+        # an upload before that is refused ("Session not found").
+        page.wait_for_selector("#command-button", timeout=60_000)
+
+    def attach(self, *paths: Path) -> None:
+        self.page.set_input_files("#upload-button-input", [str(p) for p in paths])
+        # The attachment uploads at once; sending before it finishes would send the message without it.
+        self.page.wait_for_selector("#upload-button", timeout=60_000)
+
+    def send(self, text: str, *attachments: Path) -> None:
+        before = self.replies().count()
+        self._before = before
+        if attachments:
+            self.attach(*attachments)
+        box = self.page.locator("#chat-input")
+        box.click()
+        box.fill(text)
+        self.page.wait_for_selector("#chat-submit:not([disabled])", timeout=60_000)
+        self.page.click("#chat-submit")
+
+    def replies(self):
+        return self.page.locator(ASSISTANT)
+
+    def wait_for_reply(self, pattern: str, timeout: int = ANSWER_TIMEOUT_MS, unless: str | None = "⚠️"):
+        """The first new assistant message whose text matches `pattern` (a regex), once it is there.
+
+        A new message matching `unless` (by default an error) ends the wait at once with a failure.
+        """
+        regex = re.compile(pattern, re.S)
+        deadline = time.monotonic() + timeout / 1000
+        while time.monotonic() < deadline:
+            replies = self.replies()
+            for i in range(self._before, replies.count()):
+                reply = replies.nth(i)
+                try:
+                    text = reply.inner_text(timeout=2_000)
+                except Exception:  # re-rendered while being read: look again
+                    continue
+                if regex.search(text):
+                    return reply
+                if unless and unless in text:
+                    raise AssertionError(f"expected a reply matching {pattern!r}, got: {text}")
+            self.page.wait_for_timeout(500)
+        texts = [self.replies().nth(i).inner_text() for i in range(self.replies().count())]
+        raise AssertionError(f"no reply matching {pattern!r} in {timeout / 1000:.0f} s; replies: {texts}")
+
+    def screenshot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def image(self, reply, name: str) -> Image.Image:
+        """An image element shown in `reply`, fetched the way the browser fetched it."""
+        img = reply.locator(f'img[alt="{name}"]').first
+        img.wait_for(timeout=30_000)
+        src = img.get_attribute("src")
+        response = self.page.request.get(src if src.startswith("http") else self.page.url.rstrip("/") + src)
+        assert response.ok, f"{name}: {response.status}"
+        return Image.open(io.BytesIO(response.body())).convert("RGB")
+
+    def download(self, reply, name: str) -> bytes:
+        link = reply.locator("a", has_text=name).first
+        link.wait_for(timeout=30_000)
+        href = link.get_attribute("href")
+        response = self.page.request.get(
+            href if href.startswith("http") else self.page.url.rstrip("/") + href
+        )
+        assert response.ok, f"{name}: {response.status}"
+        return response.body()
