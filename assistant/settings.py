@@ -53,6 +53,8 @@ class Settings(BaseSettings):
 
     # Kept data: the chat's uploaded documents, its history database and the files it shows.
     data_dir: Path = Field(default_factory=_default_data_dir)
+    # The chat history: "" is SQLite in data_dir, a postgresql:// URL is Postgres, "off" keeps none.
+    chat_db: str = ""
 
     cache_dir: Path = Field(default_factory=_default_cache_dir)
     cache_size_mb: int = 1024

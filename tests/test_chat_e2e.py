@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +70,17 @@ def _tinted_share(image: Image.Image, box: fx.Box, scale: float) -> float:
     return float((spread > 40).mean())
 
 
+def _texts_until(reply, marker: str, timeout_s: float = 240) -> list[str]:
+    """The reply's text as it changes, sampled every 50 ms until it contains `marker`."""
+    states, deadline = [], time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        states.append(reply.inner_text())
+        if marker in states[-1]:
+            return states
+        reply.page.wait_for_timeout(50)
+    raise AssertionError(f"no {marker!r} in {timeout_s:.0f} s: {states[-1]!r}")
+
+
 def test_invoice_fields_come_back_as_json_with_highlighted_citations(chat, files):
     chat.send("Extract amount, tax ID and date from this invoice", files["invoice"])
     reply = chat.wait_for_reply(r"fields\.json")
@@ -95,8 +107,11 @@ def test_invoice_fields_come_back_as_json_with_highlighted_citations(chat, files
 
 def test_answer_on_page_two_of_a_pdf_is_cited_there(chat, files):
     chat.send("甲方的违约责任有哪些？", files["contract"])
-    reply = chat.wait_for_reply(r"Sources")
-    text = reply.inner_text()
+    reply = chat.wait_for_reply(r"^ask")
+    states = _texts_until(reply, "Sources")
+    text = states[-1]
+    answers = [s for s in dict.fromkeys(states) if "Sources" not in s and len(s.splitlines()) > 1]
+    assert len(answers) >= 2, f"the answer did not stream: {answers}"
     chat.screenshot("contract-ask-page-2")
 
     assert text.splitlines()[0].startswith("ask")

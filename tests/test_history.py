@@ -39,6 +39,7 @@ from assistant.frontends.chat.history import (
     mount_files,
     normalize_url,
 )
+from assistant.settings import Settings
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
@@ -281,14 +282,15 @@ def test_schema_adds_missing_columns(tmp_path: Path) -> None:
 # --- configuration ---
 
 
-def test_history_url(tmp_path: Path) -> None:
-    env = {"DOC_ASSISTANT_DATA_DIR": str(tmp_path)}
-    assert history_url(env) == f"sqlite+aiosqlite:///{tmp_path}/chat.db"
-    assert history_files_dir(env) == tmp_path / "chat-files"
-    assert history_url({**env, "DOC_ASSISTANT_CHAT_DB": "off"}) is None
-    assert history_url({**env, "DOC_ASSISTANT_CHAT_DB": " OFF "}) is None
-    assert history_url({"DOC_ASSISTANT_CHAT_DB": "sqlite:///x.db"}) == "sqlite+aiosqlite:///x.db"
-    assert history_url({"DOC_ASSISTANT_CHAT_DB": "postgresql://u:p%40ss@db:5432/chat"}) == (
+def test_history_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOC_ASSISTANT_DATA_DIR", str(tmp_path))
+    assert history_url(Settings()) == f"sqlite+aiosqlite:///{tmp_path}/chat.db"
+    assert history_files_dir(Settings()) == tmp_path / "chat-files"
+    assert history_url(Settings(chat_db="off")) is None
+    assert history_url(Settings(chat_db=" OFF ")) is None
+    monkeypatch.setenv("DOC_ASSISTANT_CHAT_DB", "sqlite:///x.db")
+    assert history_url(Settings()) == "sqlite+aiosqlite:///x.db"
+    assert history_url(Settings(chat_db="postgresql://u:p%40ss@db:5432/chat")) == (
         "postgresql+asyncpg://u:p%40ss@db:5432/chat"
     )
     assert (
@@ -296,7 +298,6 @@ def test_history_url(tmp_path: Path) -> None:
     )
     assert normalize_url("postgresql+asyncpg://u@db/chat") == "postgresql+asyncpg://u@db/chat"
     assert normalize_url(str(tmp_path / "h.db")) == f"sqlite+aiosqlite:///{tmp_path / 'h.db'}"
-    assert history_url({}).endswith("/doc-assistant/chat.db")
 
 
 # --- element files ---

@@ -10,19 +10,21 @@ import re
 
 from ..errors import ArgumentError
 
-_SPLIT = re.compile(r"\s*(?:[,，、;；]|\band\b|和|及|以及)\s*")
+# 和/及 separate names only between CJK names ("金额和税号"), not inside words such as 总和 or 涉及.
+_SPLIT = re.compile(r"\s*(?:[,，、;；]|\band\b|以及|(?<=[\u4e00-\u9fff]{2})[和及](?=[\u4e00-\u9fff]{2}))\s*")
 _LEAD = re.compile(
-    r"^\s*(?:please\s+)?(?:extract|get|find|pull out|请?提取|请?识别|提取出|找出)?\s*"
-    r"(?:the\s+)?(?:fields?\s*)?[:：]?\s*",
+    r"^\s*(?:please\s+)?(?:(?:extract|get|find|pull out)\b|请?(?:帮我)?(?:提取|识别|抽取|获取)出?|找出)?\s*"
+    r"(?:the\s+)?(?:(?:following\s+)?fields?\b\s*|字段\s*(?=[:：]))?[:：]?\s*",
     re.IGNORECASE,
 )
+_EDGES = " \"'“”。."  # quotes around a name, a full stop after the last one
 _TAIL = re.compile(r"\s*(?:from (?:this|the) \w+|的?字段|，?输出\s*json|as json)\s*[。.]?\s*$", re.IGNORECASE)
 
 
 def parse_fields(spec: str) -> list[str]:
     """'a,b,c', '请提取金额、税号、开票日期' or 'company, date and total' -> the field names."""
     text = _TAIL.sub("", _LEAD.sub("", spec.strip()))
-    fields = [f.strip(" \"'“”") for f in _SPLIT.split(text)]
+    fields = [re.sub(r"^the\s+", "", f.strip(_EDGES), flags=re.IGNORECASE) for f in _SPLIT.split(text)]
     fields = [f for f in fields if f]
     if not fields:
         raise ArgumentError(f"no field names in {spec!r}: give them like --fields amount,tax_id,date")

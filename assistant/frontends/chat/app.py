@@ -335,10 +335,10 @@ def _is_chinese(text: str) -> bool:
 
 def _register_history() -> None:
     """Keep chats (SQLite by default, Postgres by URL) unless DOC_ASSISTANT_CHAT_DB=off."""
-    url = history.history_url()
+    url = history.history_url(get_settings())
     if url is None:
         return
-    files = history.history_files_dir()
+    files = history.history_files_dir(get_settings())
     from chainlit.server import app as server
 
     history.mount_files(server, files)

@@ -4,7 +4,7 @@ Chainlit's ``SQLAlchemyDataLayer`` neither creates its tables nor stores element
 client. This module supplies both: the schema (SQLite by default, Postgres when given a URL), created on
 first use, and a storage client that keeps element files in a local folder served under ``/history-files``.
 
-Environment:
+Settings (assistant.settings, from the environment):
     DOC_ASSISTANT_CHAT_DB    database URL (``postgresql://...``, ``sqlite:///x.db`` or a file path);
                              ``off`` disables history. Default: SQLite ``chat.db`` in the data folder.
     DOC_ASSISTANT_DATA_DIR   data folder (default: ``platformdirs.user_data_dir("doc-assistant")``);
@@ -19,12 +19,10 @@ import json
 import mimetypes
 import os
 import tempfile
-from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-import platformdirs
 from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
 from chainlit.data.storage_clients.base import BaseStorageClient
 from sqlalchemy import inspect
@@ -35,8 +33,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-ENV_DB = "DOC_ASSISTANT_CHAT_DB"
-ENV_DATA_DIR = "DOC_ASSISTANT_DATA_DIR"
+from assistant.settings import Settings
+
 FILES_PREFIX = "/history-files"
 _ROUTE_NAME = "doc-assistant-history-files"
 
@@ -139,13 +137,8 @@ SCHEMA = "\n".join(
 # --- where the history lives ---
 
 
-def data_dir(env: Mapping[str, str] | None = None) -> Path:
-    env = os.environ if env is None else env
-    return Path(env.get(ENV_DATA_DIR) or platformdirs.user_data_dir("doc-assistant")).expanduser()
-
-
-def history_files_dir(env: Mapping[str, str] | None = None) -> Path:
-    return data_dir(env) / "chat-files"
+def history_files_dir(settings: Settings) -> Path:
+    return settings.data_dir / "chat-files"
 
 
 def normalize_url(raw: str) -> str:
@@ -165,14 +158,13 @@ def normalize_url(raw: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def history_url(env: Mapping[str, str] | None = None) -> str | None:
-    """The chat database URL from the environment (default: SQLite in the data folder), None when off."""
-    env = os.environ if env is None else env
-    raw = (env.get(ENV_DB) or "").strip()
+def history_url(settings: Settings) -> str | None:
+    """The chat database URL (default: SQLite in the data folder), None when history is off."""
+    raw = settings.chat_db.strip()
     if raw.lower() == "off":
         return None
     if not raw:
-        return f"sqlite+aiosqlite:///{data_dir(env) / 'chat.db'}"
+        return f"sqlite+aiosqlite:///{settings.data_dir / 'chat.db'}"
     return normalize_url(raw)
 
 
