@@ -56,9 +56,25 @@ class Settings(BaseSettings):
     # The chat history: "" is SQLite in data_dir, a postgresql:// URL is Postgres, "off" keeps none.
     chat_db: str = ""
 
+    # Tasks that use the model, at once per process (chat and API share them); a task waits this long
+    # for a slot before it is refused as busy.
+    max_model_calls: int = Field(8, ge=1)
+    model_wait_s: float = 120.0
+
+    # The REST API: bearer keys (comma-separated; none: loopback only), a token bucket per key or IP,
+    # and a time limit per request.
+    api_keys: str = ""
+    rate_per_minute: float = 60.0
+    rate_burst: int = 10
+    request_timeout_s: float = 300.0
+
     cache_dir: Path = Field(default_factory=_default_cache_dir)
     cache_size_mb: int = 1024
     cache_enabled: bool = True
+
+    @property
+    def api_key_set(self) -> frozenset[str]:
+        return frozenset(key.strip() for key in self.api_keys.split(",") if key.strip())
 
     @property
     def max_file_bytes(self) -> int:

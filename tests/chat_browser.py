@@ -31,6 +31,16 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = REPO / "tests" / "screenshots"  # git-ignored
 ASSISTANT = '[data-step-type="assistant_message"]'
+USER = '[data-step-type="user_message"]'
+# The start of a page function finding the element the chat's messages scroll in (`selector`: messages).
+_SCROLLER = """async (selector) => {
+    const scroller = (selector) => {
+        let el = document.querySelector(selector);
+        const scrolls = (e) => /(auto|scroll)/.test(getComputedStyle(e).overflowY);
+        while (el && !(el.scrollHeight > el.clientHeight && scrolls(el))) el = el.parentElement;
+        return el;
+    };
+"""
 ANSWER_TIMEOUT_MS = 240_000  # two cores, OCR and a 1.5B model, maybe another session at the same time
 
 
@@ -87,6 +97,70 @@ class Chat:
         # an upload before that is refused ("Session not found").
         page.wait_for_selector("#command-button", timeout=60_000)
 
+    # ---- login and threads (the chat with DOC_ASSISTANT_CHAT_USERS set and its history sidebar) ----
+
+    @classmethod
+    def at_login(cls, page, url: str) -> Chat:
+        """A tab opened on a chat that needs a login: it shows Chainlit's login form, not the chat."""
+        chat = cls.__new__(cls)
+        chat.page = page
+        page.goto(url)
+        page.wait_for_selector("#email", timeout=60_000)
+        return chat
+
+    def submit_login(self, user: str, password: str) -> None:
+        self.page.fill("#email", user)
+        self.page.fill("#password", password)
+        self.page.click('form button[type="submit"]')
+
+    def login_error(self):
+        """The error Chainlit shows on the login form after a refused login."""
+        return self.page.locator("form").get_by_role("alert")
+
+    def log_in(self, user: str, password: str) -> None:
+        """Log in on the login form, then wait for the chat as `Chat(page, url)` does."""
+        self.submit_login(user, password)
+        self.page.wait_for_selector("#chat-input", timeout=60_000)
+        self.page.wait_for_selector("#command-button", timeout=60_000)
+
+    def user_messages(self):
+        return self.page.locator(USER)
+
+    def thread_id(self) -> str:
+        """The id of the chat on screen: its URL becomes /thread/<id> once the first message is in."""
+        self.page.wait_for_url(re.compile(r"/thread/[^/?#]+$"), timeout=60_000)
+        return self.page.url.rstrip("/").rsplit("/", 1)[1]
+
+    def new_chat(self) -> None:
+        """Chainlit's New Chat button, confirmed in its dialog (confirm_new_chat = true)."""
+        from playwright.sync_api import expect
+
+        self.page.click("#new-chat-button")
+        dialog = self.page.get_by_role("dialog")
+        dialog.locator("#confirm").click()
+        expect(dialog).to_be_hidden(timeout=30_000)
+        expect(self.replies()).to_have_count(0, timeout=30_000)
+        expect(self.user_messages()).to_have_count(0, timeout=30_000)
+        self.page.wait_for_selector("#chat-input", timeout=60_000)
+        self.page.wait_for_selector("#command-button", timeout=60_000)
+        self._before = 0
+
+    def thread_link(self, thread_id: str):
+        """The entry of a chat in the history sidebar, opening the sidebar if it is closed."""
+        item = self.page.locator(f'#thread-history li[id="thread-{thread_id}"]')
+        sidebar = self.page.locator('[data-side="left"][data-state]').first  # shadcn's sidebar, desktop
+        sidebar.wait_for(state="attached", timeout=60_000)
+        if sidebar.get_attribute("data-state") != "expanded":
+            self.page.click("#sidebar-trigger-button")
+        item.wait_for(state="visible", timeout=60_000)
+        return item
+
+    def open_thread(self, thread_id: str) -> None:
+        """Open a past chat from the history sidebar; the chat resumes (on_chat_resume) on the server."""
+        self.thread_link(thread_id).locator("a").click()
+        self.page.wait_for_url(re.compile(rf"/thread/{re.escape(thread_id)}$"), timeout=60_000)
+        self.page.wait_for_selector("#chat-input", timeout=60_000)
+
     def attach(self, *paths: Path) -> None:
         self.page.set_input_files("#upload-button-input", [str(p) for p in paths])
         # The attachment uploads at once; sending before it finishes would send the message without it.
@@ -134,6 +208,42 @@ class Chat:
         path = SCREENSHOTS / f"{name}.png"
         self.page.screenshot(path=str(path), full_page=True)
         return path
+
+    def screenshot_conversation(self, name: str, max_height: int = 6000) -> Path:
+        """A screenshot of the whole conversation, first message to last: the messages scroll inside the
+        page, so the window is made as tall as they are for the shot (at most `max_height`), then put back."""
+        size = self.page.viewport_size
+        steps = f"{ASSISTANT}, {USER}"
+        extra = self.page.evaluate(
+            _SCROLLER
+            + """
+            const el = scroller(selector);
+            if (!el) return 0;
+            const steps = el.querySelectorAll(selector);
+            const box = el.getBoundingClientRect();
+            const bottom = steps[steps.length - 1].getBoundingClientRect().bottom - box.top + el.scrollTop;
+            return Math.max(0, Math.ceil(bottom + 48 - el.clientHeight));
+            }""",
+            steps,
+        )
+        height = min(size["height"] + extra, max_height)
+        self.page.set_viewport_size({"width": size["width"], "height": height})
+        try:
+            for img in self.page.locator(f"{ASSISTANT} img").all():  # lazily loaded ones come in now
+                img.evaluate("(i) => i.complete || new Promise((done) => { i.onload = i.onerror = done; })")
+            # Chainlit scrolls to the last message on a resize; once it has, go back to the first one.
+            self.page.evaluate(
+                _SCROLLER
+                + """
+                await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+                const el = scroller(selector);
+                if (el) el.scrollTop = 0;
+                }""",
+                steps,
+            )
+            return self.screenshot(name)
+        finally:
+            self.page.set_viewport_size(size)
 
     def image(self, reply, name: str) -> Image.Image:
         """An image element shown in `reply`, fetched the way the browser fetched it."""

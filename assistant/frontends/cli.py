@@ -56,6 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
     ui = commands.add_parser("ui", help="start the chat (Chainlit) in the browser, headless")
     ui.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     ui.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+
+    api = commands.add_parser("api", help="serve the HTTP API (POST /v1/ocr, POST /ocr, GET /health)")
+    api.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    api.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    api.add_argument(
+        "--allow-unauthenticated",
+        action="store_true",
+        help="listen beyond loopback without API keys (DOC_ASSISTANT_API_KEYS unset): anyone may call it",
+    )
     return parser
 
 
@@ -79,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
 
         run_ui(args.host, args.port)
         return 0
+    if args.command == "api":
+        from .api.server import run_api
+
+        return run_api(args.host, args.port, args.allow_unauthenticated)
     try:
         answer = _run(args)
     except KeyboardInterrupt:

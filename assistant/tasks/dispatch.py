@@ -9,6 +9,7 @@ from pathlib import Path
 from ..answer import Answer
 from ..documents.model import Document
 from ..errors import ArgumentError
+from ..limits import model_slots
 from ..settings import Settings
 from .ask import TokenSink
 from .read import Progress
@@ -35,28 +36,40 @@ def run_task(
     progress: Progress | None = None,
 ) -> Answer:
     """Run one task on the documents. Blocking (OCR and the model run here): call it off an event loop."""
-    from ..llm.local import get_llm  # loading llama.cpp is only needed past argument checks
-
     if request.task not in TASKS:
         raise ArgumentError(f"unknown task {request.task!r}: use one of {', '.join(TASKS)}")
     if not documents:
         raise ArgumentError("no documents: add an image or a PDF first")
+    if request.task == "ask" and not (request.question or "").strip():
+        raise ArgumentError("ask needs a question")
+    if request.task == "extract" and not request.fields:
+        raise ArgumentError("extract needs field names, e.g. amount,tax_id,date")
     common = {"pages": request.pages, "lang": request.lang, "progress": progress}
     if request.task == "read":
         from .read import read_documents
 
         return read_documents(documents, settings=settings, **common)
+    with model_slots(settings.max_model_calls).hold(settings.model_wait_s):
+        return _run_model_task(request, documents, settings, on_token, common)
+
+
+def _run_model_task(
+    request: TaskRequest,
+    documents: Sequence[Document],
+    settings: Settings,
+    on_token: TokenSink | None,
+    common: dict,
+) -> Answer:
+    from ..llm.local import get_llm
+
     if request.task == "ask":
         from .ask import ask
 
-        if not (request.question or "").strip():
-            raise ArgumentError("ask needs a question")
-        return ask(documents, request.question, get_llm(settings), settings, on_token=on_token, **common)
+        question = request.question or ""
+        return ask(documents, question, get_llm(settings), settings, on_token=on_token, **common)
     if request.task == "extract":
         from .extract import extract
 
-        if not request.fields:
-            raise ArgumentError("extract needs field names, e.g. amount,tax_id,date")
         return extract(
             documents,
             list(request.fields),

@@ -31,3 +31,17 @@ def parse_fields(spec: str) -> list[str]:
     if any(len(f) > 64 for f in fields):
         raise ArgumentError("a field name is longer than 64 characters")
     return list(dict.fromkeys(fields))
+
+
+# What "extract the fields" means when no field is named: the usual invoice fields.
+DEFAULT_FIELDS = {
+    "en": ["invoice number", "date", "total amount", "tax ID", "seller", "buyer"],
+    "zh": ["发票号码", "开票日期", "金额", "税号", "销售方", "购买方"],
+}
+
+
+def default_fields(message: str) -> list[str]:
+    """The default fields, in the language of the message that asked for them."""
+    from ..prompts import language_of
+
+    return list(DEFAULT_FIELDS[language_of(message)])

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import chainlit as cl
+from chainlit.data import get_data_layer
 from chainlit.input_widget import Select
 
 from assistant.answer import Answer
@@ -22,6 +23,7 @@ from assistant.frontends.chat.exports import fields_csv, fields_json
 from assistant.frontends.chat.library import SessionLibrary, UploadStore
 from assistant.settings import Settings, get_settings
 from assistant.tasks.dispatch import TaskRequest, run_task
+from assistant.tasks.fields import default_fields
 from assistant.tasks.read import read_pages
 from assistant.tasks.router import Route, route
 
@@ -34,10 +36,6 @@ COMMANDS = [
     {"id": "ask", "icon": "message-circle-question", "description": "Ask a question about the documents"},
 ]
 
-DEFAULT_FIELDS = {
-    "en": ["invoice number", "date", "total amount", "tax ID", "seller", "buyer"],
-    "zh": ["发票号码", "开票日期", "金额", "税号", "销售方", "购买方"],
-}
 LANGUAGES = {"auto": "Detect per page", "en": "English", "zh": "中文", "ja": "日本語", "ko": "한국어",
              "fr": "Français", "de": "Deutsch", "es": "Español", "ru": "Русский", "ar": "العربية",
              "hi": "हिन्दी", "vi": "Tiếng Việt"}  # fmt: skip
@@ -83,9 +81,15 @@ def _lang() -> str | None:
     return None if lang == "auto" else lang
 
 
-def _remember_documents(library: SessionLibrary) -> None:
-    # JSON-serialisable session values are persisted with the thread: a resumed chat reloads from them.
-    cl.user_session.set("documents", library.to_metadata())
+async def _remember_documents(library: SessionLibrary) -> None:
+    """Record the chat's documents in its thread, so that a resumed chat reloads them from the store."""
+    documents = library.to_metadata()
+    # Chainlit persists JSON-serialisable session values with the thread, but only when the browser
+    # disconnects; writing at once means a crash loses no upload.
+    cl.user_session.set("documents", documents)
+    layer = get_data_layer()
+    if layer is not None:
+        await layer.update_thread(cl.context.session.thread_id, metadata={"documents": documents})
 
 
 # ---- Chainlit handlers ---------------------------------------------------------------------------
@@ -114,11 +118,15 @@ async def resume(thread: dict[str, Any]) -> None:
     library = _library()
     library.documents.clear()
     problems = await cl.make_async(library.restore)(metadata.get("documents") or [])
-    _remember_documents(library)
+    await _remember_documents(library)
     await cl.ChatSettings(_widgets()).send()
     await cl.context.emitter.set_commands(COMMANDS)
     for problem in problems:
-        await cl.Message(f"⚠️ Could not reopen {problem}").send()
+        warning = cl.Message(f"⚠️ Could not reopen {problem}")
+        await warning.send()  # kept with the thread
+        # Once this handler returns, Chainlit's client replaces the messages on screen with
+        # thread["steps"] (the same dict), which would hide a message sent here: list it there too.
+        thread.setdefault("steps", []).append(warning.to_dict())
 
 
 @cl.on_settings_update
@@ -164,7 +172,7 @@ async def _add_upload(library: SessionLibrary, element: Any) -> int:
     except OSError as exc:
         await cl.Message(f"⚠️ {name}: the upload could not be read ({exc.strerror or exc}).").send()
         return 0
-    _remember_documents(library)
+    await _remember_documents(library)
     await _read_upfront(entry.document, entry.name)
     return 1
 
@@ -218,8 +226,10 @@ async def _answer(library: SessionLibrary, chosen: Route) -> None:
     if chosen.task == "extract":
         await _extract(documents, chosen, header)
         return
-    msg = cl.Message(content=header)
-    await msg.send()
+    # Streamed first and sent once at the end: Chainlit persists a message when it is sent, and a send
+    # followed by an update races (two unordered writes; the header-only one could win).
+    msg = cl.Message(content="")
+    await msg.stream_token(header)
     request = TaskRequest(
         task=chosen.task,
         question=chosen.text,
@@ -256,13 +266,13 @@ async def _finish(msg: cl.Message, header: str, answer: Answer, documents: list[
         ] + elements
     msg.content = header + body + _footer(evidence.sources, answer)
     msg.elements = elements
-    await msg.update()
+    await msg.send()
 
 
 async def _extract(documents: list[Any], chosen: Route, header: str) -> None:
-    fields = chosen.fields or DEFAULT_FIELDS["zh" if _is_chinese(chosen.text) else "en"]
-    msg = cl.Message(content=header + "_extracting " + ", ".join(fields) + " …_")
-    await msg.send()
+    fields = chosen.fields or default_fields(chosen.text)
+    msg = cl.Message(content="")
+    await msg.stream_token(header + "_extracting " + ", ".join(fields) + " …_")
     settings = _settings()
     results: dict[str, dict[str, str | None]] = {}
     body, elements, sources = "", [], []
@@ -294,7 +304,7 @@ async def _extract(documents: list[Any], chosen: Route, header: str) -> None:
     downloads = "Download: fields.json" + (", fields.csv" if len(results) > 1 else "")
     msg.content = header + body + downloads + _footer(sources, None)
     msg.elements = elements
-    await msg.update()
+    await msg.send()
 
 
 # ---- formatting ----------------------------------------------------------------------------------
@@ -325,12 +335,6 @@ def _json_block(values: dict[str, Any]) -> str:
 def _scope_text(documents: list[Any], pages: str | None) -> str:
     names = documents[0].name if len(documents) == 1 else f"{len(documents)} documents"
     return names + (f" · pages {pages}" if pages else "")
-
-
-def _is_chinese(text: str) -> bool:
-    from assistant.prompts import language_of
-
-    return language_of(text) == "zh"
 
 
 def _register_history() -> None:
