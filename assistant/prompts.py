@@ -43,3 +43,24 @@ def messages(task: str, lang: str, profile: str = DEFAULT_PROFILE, **values: str
     """The chat messages for a task, as the OpenAI-style dicts that llama.cpp and servers take."""
     prompt = template(task, lang, profile).format_messages(**values)
     return [{"role": _ROLES[m.type], "content": str(m.content)} for m in prompt]
+
+
+@lru_cache(maxsize=8)
+def profile(name: str) -> dict:
+    """A model profile's settings (prompts/<name>/profile.yaml): coordinates, sampling, max_tokens."""
+    path = PROMPTS_DIR / name / "profile.yaml"
+    if not path.is_file():
+        known = sorted(p.parent.name for p in PROMPTS_DIR.glob("*/profile.yaml"))
+        raise ValueError(f"unknown model profile {name!r}: use one of {', '.join(known)}")
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def vision_messages(task: str, lang: str, profile_name: str, images: list[dict], **values: str) -> list[dict]:
+    """One user turn for a vision-language model: the page images, then the task's prompt."""
+    from langchain_core.prompts import PromptTemplate
+
+    path = PROMPTS_DIR / profile_name / f"{task}.yaml"
+    variants = yaml.safe_load(path.read_text(encoding="utf-8"))
+    variant = variants.get(lang) or variants["en"]
+    text = PromptTemplate.from_template(variant["user"]).format(**values)
+    return [{"role": "user", "content": [*images, {"type": "text", "text": text}]}]

@@ -56,6 +56,19 @@ class Settings(BaseSettings):
     # The chat history: "" is SQLite in data_dir, a postgresql:// URL is Postgres, "off" keeps none.
     chat_db: str = ""
 
+    # The model backend: "embedded" (CPU: OCR engines + the packaged GGUF) or "openai" (a vision-language
+    # model behind an OpenAI-compatible server: vLLM, transformers serve, llama.cpp). For "openai":
+    # base_url may list several replicas (comma-separated); model "" takes the profile's model.
+    backend: Literal["embedded", "openai"] = "embedded"
+    base_url: str = ""
+    model: str = ""
+    profile: str = "hunyuan-ocr"
+    backend_api_key: str = ""
+    backend_timeout_s: float = 120.0
+    backend_retries: int = 2
+    max_requests: int = Field(8, ge=1)  # requests in flight to the model server
+    vision_max_side: int = 2048  # page images sent to the model: long side in pixels
+
     # Tasks that use the model, at once per process (chat and API share them); a task waits this long
     # for a slot before it is refused as busy.
     max_model_calls: int = Field(8, ge=1)
@@ -75,6 +88,10 @@ class Settings(BaseSettings):
     @property
     def api_key_set(self) -> frozenset[str]:
         return frozenset(key.strip() for key in self.api_keys.split(",") if key.strip())
+
+    @property
+    def base_urls(self) -> list[str]:
+        return [url.strip() for url in self.base_url.split(",") if url.strip()]
 
     @property
     def max_file_bytes(self) -> int:

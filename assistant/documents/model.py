@@ -13,7 +13,7 @@ from typing import Literal
 from PIL import Image
 
 Box = tuple[float, float, float, float]
-RegionSource = Literal["text_layer", "rapidocr", "tesseract"]
+RegionSource = Literal["text_layer", "rapidocr", "tesseract", "vlm"]
 
 
 def scale_box(box: Box, factor: float) -> Box:

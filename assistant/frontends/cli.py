@@ -57,6 +57,17 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     ui.add_argument("--port", type=int, default=7860, help="port (default 7860)")
 
+    serve = commands.add_parser(
+        "vllm-serve", help="start vLLM serving HunyuanOCR (GPU) with the recommended flags, until healthy"
+    )
+    serve.add_argument("--model", default="tencent/HunyuanOCR", help="Hugging Face model id")
+    serve.add_argument("--revision", help="the model commit to pin (recommended)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--gpu-memory-utilization", type=float, default=0.2, dest="gpu_memory")
+    serve.add_argument("--python", help="the Python that has vllm installed (default: this one)")
+    serve.add_argument("extra", nargs=argparse.REMAINDER, help="after --: more vLLM options")
+
     api = commands.add_parser("api", help="serve the HTTP API (POST /v1/ocr, POST /ocr, GET /health)")
     api.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     api.add_argument("--port", type=int, default=8000, help="port (default 8000)")
@@ -79,6 +90,17 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache-dir", type=Path, help="result cache location (env DOC_ASSISTANT_CACHE_DIR)")
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    backend = parser.add_argument_group("model backend")
+    backend.add_argument(
+        "--backend",
+        choices=["embedded", "openai"],
+        help="embedded (CPU, default) or openai (a model server; env DOC_ASSISTANT_BACKEND)",
+    )
+    backend.add_argument(
+        "--base-url", help="the server's OpenAI API, e.g. http://gpu1:8000/v1; several comma-separated"
+    )
+    backend.add_argument("--model", help="the served model's name (default: the profile's)")
+    backend.add_argument("--profile", help="prompt profile: hunyuan-ocr (default) or generic-vlm")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,6 +110,11 @@ def main(argv: list[str] | None = None) -> int:
 
         run_ui(args.host, args.port)
         return 0
+    if args.command == "vllm-serve":
+        from ..backends.serve import run_vllm
+
+        extra = [a for a in args.extra if a != "--"]
+        return run_vllm(args.model, args.revision, args.host, args.port, args.gpu_memory, args.python, extra)
     if args.command == "api":
         from .api.server import run_api
 
@@ -123,6 +150,11 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["cache_dir"] = args.cache_dir
     if getattr(args, "no_cache", False):
         overrides["cache_enabled"] = False
+    for option in ("backend", "base_url", "model", "profile"):
+        if getattr(args, option, None):
+            overrides[option] = getattr(args, option)
+    if overrides.get("base_url") and "backend" not in overrides:
+        overrides["backend"] = "openai"  # --base-url alone means: use that server
     return Settings(**overrides)
 
 

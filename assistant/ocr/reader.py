@@ -59,13 +59,17 @@ class PageReading:
 def read_page(page: Page, lang: str | None, settings: Settings, cache: ResultCache) -> PageReading:
     """Regions of `page` in reading order, and apply the result (regions, upright image) to the page."""
     plan = plan_for(lang, tesseract.installed_languages(settings.tessdata_dir), settings.ocr_engine)
-    key = _cache_key(page, plan, settings)
+    vision = _spotting_model(settings)
+    key = _cache_key(page, plan, settings) if vision is None else _vision_key(page, vision.identity, settings)
     cached = cache.get(key)
     if cached is not None:
         reading = PageReading.from_cache(cached)
     else:
         if page.text_layer is not None:
             reading = PageReading(regions=list(page.text_layer), size=page.size)
+        elif vision is not None:
+            image = page.load_image()
+            reading = PageReading(regions=vision.spot(image, image.size), size=image.size, engine="vlm")
         else:
             reading = ocr_image(page.load_image(), plan, settings)
         cache.set(key, reading.to_cache())
@@ -73,6 +77,22 @@ def read_page(page: Page, lang: str | None, settings: Settings, cache: ResultCac
     reading.regions = order_regions(reading.regions)
     _apply(page, reading)
     return reading
+
+
+def _spotting_model(settings: Settings):
+    """The model server's spotting pass when the backend has one (hunyuan-ocr); None: OCR engines."""
+    if settings.backend != "openai":
+        return None
+    from ..backends.vision import get_vision_model
+
+    model = get_vision_model(settings)
+    return model if model.coordinates else None
+
+
+def _vision_key(page: Page, identity: str, settings: Settings) -> str:
+    if page.text_layer is not None:
+        return make_key("text-layer-page", PIPELINE_VERSION, page.content_key, page.size)
+    return make_key("vlm-page", PIPELINE_VERSION, page.content_key, identity, settings.vision_max_side)
 
 
 def _cache_key(page: Page, plan: OcrPlan | None, settings: Settings) -> str:

@@ -50,7 +50,29 @@ def run_task(
 
         return read_documents(documents, settings=settings, **common)
     with model_slots(settings.max_model_calls).hold(settings.model_wait_s):
+        if settings.backend == "openai":
+            return _run_vision_task(request, documents, settings, on_token, common)
         return _run_model_task(request, documents, settings, on_token, common)
+
+
+def _run_vision_task(
+    request: TaskRequest,
+    documents: Sequence[Document],
+    settings: Settings,
+    on_token: TokenSink | None,
+    common: dict,
+) -> Answer:
+    from . import vision_tasks
+
+    if request.task == "ask":
+        return vision_tasks.ask(documents, request.question or "", settings, on_token=on_token, **common)
+    if request.task == "extract":
+        fields = list(request.fields or [])
+        return vision_tasks.extract(
+            documents, fields, settings, normalize_dates=request.normalize_dates, **common
+        )
+    out_dir = request.out_dir or settings.cache_dir / "translations"
+    return vision_tasks.translate(documents, request.target_lang, settings, out_dir, **common)
 
 
 def _run_model_task(

@@ -61,9 +61,7 @@ def extract(
     citations: list[Citation] = []
     field_citations: dict[str, list[int]] = {}  # field -> its positions in `citations`
     for field in fields:
-        value, cited, note = _verify(field, values[field], text, located)
-        if normalize_dates and value and kind_of(field) is Kind.DATE and (parsed := parse_date(value)):
-            value = parsed.isoformat()
+        value, cited, note = verify_field(field, values[field], text, located, normalize_dates)
         values[field] = value
         field_citations[field] = list(range(len(citations), len(citations) + len(cited)))
         citations.extend(cited)
@@ -80,6 +78,16 @@ def extract(
     answer.extra["fields"] = values
     answer.extra["field_citations"] = field_citations
     return answer
+
+
+def verify_field(
+    field: str, value: str | None, text: str, located: list[Located], normalize_dates: bool = False
+) -> tuple[str | None, list[Citation], str]:
+    """Check a value by its field's kind and find it on the page; (value, citations, note)."""
+    value, cited, note = _verify(field, value, text, located)
+    if normalize_dates and value and kind_of(field) is Kind.DATE and (parsed := parse_date(value)):
+        value = parsed.isoformat()
+    return value, cited, note
 
 
 def _verify(

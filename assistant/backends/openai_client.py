@@ -1,0 +1,157 @@
+"""A client for OpenAI-compatible chat servers (vLLM, `transformers serve`, llama.cpp's server).
+
+Streams replies, bounds the requests in flight (process-wide, per client), spreads them over several base
+URLs, retries a connection that fails before any reply arrived, and stops a reply that starts looping.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import itertools
+import json
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+from PIL import Image
+
+from ..errors import DocAssistantError
+from .replies import repeating_tail, trim_repetition
+
+RETRY_PAUSE_S = 0.5
+
+
+class ModelServerError(DocAssistantError):
+    """The model server is down, refused the request or answered with something unusable."""
+
+    code = "backend_error"
+
+
+class ModelServerTimeout(DocAssistantError):
+    code = "timeout"
+
+
+def image_part(image: Image.Image, max_side: int) -> dict[str, Any]:
+    """An image content part: PNG (text stays sharp) as a base64 data URL, long side capped."""
+    scale = max_side / max(image.size)
+    if scale < 1:
+        image = image.resize(
+            (round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS
+        )
+    out = io.BytesIO()
+    image.convert("RGB").save(out, format="PNG")
+    url = "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+    return {"type": "image_url", "image_url": {"url": url}}
+
+
+class OpenAIClient:
+    def __init__(
+        self,
+        base_urls: list[str],
+        model: str,
+        api_key: str = "",
+        timeout_s: float = 120.0,
+        retries: int = 2,
+        max_in_flight: int = 8,
+    ) -> None:
+        if not base_urls:
+            raise ModelServerError("no model server URL: set DOC_ASSISTANT_BASE_URL or --base-url")
+        self.base_urls = [url.rstrip("/") for url in base_urls]
+        self.model = model
+        self.retries = retries
+        self.timeout_s = timeout_s
+        self._next_url = itertools.cycle(self.base_urls)
+        self._url_lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(max_in_flight)
+        self._in_flight = 0
+        self._count_lock = threading.Lock()
+        self.max_in_flight = max_in_flight
+        self.peak_in_flight = 0  # the most requests seen at once (the bound's test reads it)
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._http = httpx.Client(
+            headers=headers, timeout=httpx.Timeout(timeout_s, connect=min(10.0, timeout_s))
+        )
+
+    def _url(self) -> str:
+        with self._url_lock:
+            return next(self._next_url)
+
+    def stream(
+        self, messages: list[dict[str, Any]], max_tokens: int = 1024, **sampling: Any
+    ) -> Iterator[str]:
+        """The reply's text pieces as they arrive; a reply that starts repeating itself is cut off."""
+        payload = {"model": self.model, "messages": messages, "max_tokens": max_tokens, "stream": True}
+        payload.update({k: v for k, v in sampling.items() if v is not None})
+        with self._slots:
+            self._count(+1)
+            try:
+                yield from self._stream_with_retries(payload)
+            finally:
+                self._count(-1)
+
+    def complete(self, messages: list[dict[str, Any]], max_tokens: int = 1024, **sampling: Any) -> str:
+        return trim_repetition("".join(self.stream(messages, max_tokens, **sampling))).strip()
+
+    def _count(self, change: int) -> None:
+        with self._count_lock:
+            self._in_flight += change
+            self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
+
+    def _stream_with_retries(self, payload: dict[str, Any]) -> Iterator[str]:
+        for attempt in range(self.retries + 1):
+            url = self._url()
+            started = False
+            try:
+                for piece in self._stream_once(url, payload):
+                    started = True
+                    yield piece
+                return
+            except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError) as exc:
+                if started or attempt == self.retries:
+                    raise ModelServerError(
+                        f"the model server at {url} is not reachable ({type(exc).__name__}: {exc})"
+                    ) from None
+                time.sleep(RETRY_PAUSE_S * (attempt + 1))
+            except httpx.TimeoutException:
+                raise ModelServerTimeout(
+                    f"the model server at {url} did not answer within {self.timeout_s:g} s "
+                    "(DOC_ASSISTANT_BACKEND_TIMEOUT_S)"
+                ) from None
+
+    def _stream_once(self, url: str, payload: dict[str, Any]) -> Iterator[str]:
+        text = ""
+        with self._http.stream("POST", f"{url}/chat/completions", json=payload) as response:
+            if response.status_code >= 400:
+                body = response.read().decode("utf-8", "replace")[:300]
+                raise ModelServerError(
+                    f"the model server at {url} answered HTTP {response.status_code}: {body}"
+                )
+            for line in response.iter_lines():
+                if not line.startswith("data:"):
+                    continue
+                data = line[5:].strip()
+                if data == "[DONE]":
+                    return
+                piece = _delta(data, url)
+                if piece:
+                    text += piece
+                    yield piece
+                    if repeating_tail(text) is not None:
+                        return  # a loop: the rest would only repeat (the caller trims the tail)
+
+    def close(self) -> None:
+        self._http.close()
+
+
+def _delta(data: str, url: str) -> str:
+    try:
+        chunk = json.loads(data)
+        choices = chunk.get("choices") or []
+        return (choices[0].get("delta") or {}).get("content") or "" if choices else ""
+    except (json.JSONDecodeError, AttributeError, IndexError, TypeError):
+        raise ModelServerError(
+            f"the model server at {url} sent a stream that is not JSON: {data[:120]!r}"
+        ) from None
