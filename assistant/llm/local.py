@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ..errors import ArgumentError
 from ..settings import Settings
 from .model_files import DEFAULT_MODEL, ModelError, assemble
 
@@ -69,10 +70,17 @@ class LocalLLM:
                 max_tokens=max_tokens,
                 **kwargs,
             )
-            for chunk in chunks:
-                piece = chunk["choices"][0]["delta"].get("content")
-                if piece:
-                    yield piece
+            try:
+                for chunk in chunks:
+                    piece = chunk["choices"][0]["delta"].get("content")
+                    if piece:
+                        yield piece
+            except ValueError as exc:
+                if "context window" not in str(exc):
+                    raise
+                # llama.cpp refuses a prompt longer than the context: the request asked too much.
+                message = f"the request is too long for the model ({exc})"
+                raise ArgumentError(f"{message}: ask for fewer fields or a shorter question") from None
 
     def complete(self, messages: list[Message], **kwargs: Any) -> str:
         return "".join(self.stream(messages, **kwargs))
