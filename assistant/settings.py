@@ -68,6 +68,7 @@ class Settings(BaseSettings):
     backend_retries: int = 2
     max_requests: int = Field(8, ge=1)  # requests in flight to the model server
     vision_max_side: int = 2048  # page images sent to the model: long side in pixels
+    max_reply_tokens: int = 0  # 0: the profile's max_tokens; lower it for a server with a short context
 
     # Tasks that use the model, at once per process (chat and API share them); a task waits this long
     # for a slot before it is refused as busy.

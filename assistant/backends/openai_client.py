@@ -22,6 +22,8 @@ from ..errors import DocAssistantError
 from .replies import repeating_tail, trim_repetition
 
 RETRY_PAUSE_S = 0.5
+# vLLM's sampling extensions beyond the OpenAI API; `transformers serve` answers 422 to them.
+EXTENSION_PARAMS = ("top_k", "repetition_penalty", "min_p", "ignore_eos")
 
 
 class ModelServerError(DocAssistantError):
@@ -64,6 +66,7 @@ class OpenAIClient:
         self.retries = retries
         self.timeout_s = timeout_s
         self._next_url = itertools.cycle(self.base_urls)
+        self._standard_only: set[str] = set()  # servers that refused the extension parameters
         self._url_lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(max_in_flight)
         self._in_flight = 0
@@ -105,7 +108,7 @@ class OpenAIClient:
             url = self._url()
             started = False
             try:
-                for piece in self._stream_once(url, payload):
+                for piece in self._stream_with_fallback(url, payload):
                     started = True
                     yield piece
                 return
@@ -121,8 +124,23 @@ class OpenAIClient:
                     "(DOC_ASSISTANT_BACKEND_TIMEOUT_S)"
                 ) from None
 
+    def _stream_with_fallback(self, url: str, payload: dict[str, Any]) -> Iterator[str]:
+        """Send vLLM's sampling extensions; to a server that refuses them, the plain OpenAI request."""
+        if url in self._standard_only:
+            payload = {k: v for k, v in payload.items() if k not in EXTENSION_PARAMS}
+        try:
+            yield from self._stream_once(url, payload)
+        except ModelServerError as exc:
+            refused = [name for name in EXTENSION_PARAMS if name in payload and name in exc.message]
+            if not refused or url in self._standard_only:
+                raise
+            self._standard_only.add(url)
+            yield from self._stream_once(url, {k: v for k, v in payload.items() if k not in EXTENSION_PARAMS})
+
     def _stream_once(self, url: str, payload: dict[str, Any]) -> Iterator[str]:
         text = ""
+        # httpx's timeout is per read; a server that streams slowly but forever must also be stopped.
+        deadline = time.monotonic() + self.timeout_s
         with self._http.stream("POST", f"{url}/chat/completions", json=payload) as response:
             if response.status_code >= 400:
                 body = response.read().decode("utf-8", "replace")[:300]
@@ -135,6 +153,8 @@ class OpenAIClient:
                 data = line[5:].strip()
                 if data == "[DONE]":
                     return
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout("the reply took longer than the request's time limit")
                 piece = _delta(data, url)
                 if piece:
                     text += piece

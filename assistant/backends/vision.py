@@ -29,7 +29,7 @@ class VisionModel:
         self.profile = prompts.profile(settings.profile)
         self.coordinates = bool(self.profile.get("coordinates"))
         self.sampling: dict[str, Any] = dict(self.profile.get("sampling") or {})
-        self.max_tokens = int(self.profile.get("max_tokens", 2048))
+        self.max_tokens = settings.max_reply_tokens or int(self.profile.get("max_tokens", 2048))
         self.max_side = settings.vision_max_side
         self.client = OpenAIClient(
             settings.base_urls,

@@ -43,12 +43,20 @@ TARGETS = {"en": "English", "zh": "中文", "ja": "日本語", "ko": "한국어"
            "es": "Español", "ru": "Русский"}  # fmt: skip
 ENGINES = {"auto": "Automatic (rapidocr; tesseract where the script needs it)", "rapidocr": "RapidOCR",
            "tesseract": "Tesseract"}  # fmt: skip
-BACKENDS = {"embedded": "Embedded (CPU: OCR engines + local model)"}
+def _backends() -> dict[str, str]:
+    """The embedded backend always; the model server when one is configured (DOC_ASSISTANT_BASE_URL)."""
+    settings = get_settings()
+    backends = {"embedded": "Embedded (CPU: OCR engines + local model)"}
+    if settings.base_urls:
+        model = settings.model or settings.profile
+        backends["openai"] = f"Model server: {model} at {', '.join(settings.base_urls)}"
+    return backends
 
 
 def _widgets() -> list[Any]:
+    initial = get_settings().backend if get_settings().base_urls else "embedded"
     return [
-        Select(id="backend", label="Model backend", items=BACKENDS, initial_value="embedded"),
+        Select(id="backend", label="Model backend", items=_backends(), initial_value=initial),
         Select(id="lang", label="Document language (OCR)", items=LANGUAGES, initial_value="auto"),
         Select(id="target", label="Translate into", items=TARGETS, initial_value="en"),
         Select(id="ocr_engine", label="OCR engine", items=ENGINES, initial_value="auto"),
@@ -71,9 +79,15 @@ def _choices() -> dict[str, str]:
 
 
 def _settings() -> Settings:
-    engine = _choices().get("ocr_engine", "auto")
+    """The server's settings with this chat's choices (OCR engine, backend) on top."""
     base = get_settings()
-    return base if engine == base.ocr_engine else base.model_copy(update={"ocr_engine": engine})
+    choices = _choices()
+    update = {
+        "ocr_engine": choices.get("ocr_engine", base.ocr_engine),
+        "backend": choices.get("backend", base.backend) if base.base_urls else "embedded",
+    }
+    changed = {key: value for key, value in update.items() if getattr(base, key) != value}
+    return base.model_copy(update=changed) if changed else base
 
 
 def _lang() -> str | None:
