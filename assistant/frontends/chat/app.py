@@ -7,6 +7,7 @@ Chainlit loads this file by path, as a top-level module: hence absolute imports.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,8 @@ TARGETS = {"en": "English", "zh": "中文", "ja": "日本語", "ko": "한국어"
            "es": "Español", "ru": "Русский"}  # fmt: skip
 ENGINES = {"auto": "Automatic (rapidocr; tesseract where the script needs it)", "rapidocr": "RapidOCR",
            "tesseract": "Tesseract"}  # fmt: skip
+
+
 def _backends() -> dict[str, str]:
     """The embedded backend always; the model server when one is configured (DOC_ASSISTANT_BASE_URL)."""
     settings = get_settings()
@@ -162,7 +165,7 @@ async def on_message(message: cl.Message) -> None:
         return
     try:
         chosen = route(text, message.command)
-        await _answer(library, chosen)
+        await _answer(library, chosen, text)
     except DocAssistantError as exc:
         await cl.Message(f"⚠️ {exc.message}").send()
     except Exception:  # the session must survive whatever a task does
@@ -233,7 +236,7 @@ def _documents_summary(library: SessionLibrary) -> str:
 # ---- answering -----------------------------------------------------------------------------------
 
 
-async def _answer(library: SessionLibrary, chosen: Route) -> None:
+async def _answer(library: SessionLibrary, chosen: Route, message: str) -> None:
     documents = library.select(chosen.documents, every_document=chosen.task == "ask")
     scope = _scope_text(documents, chosen.pages)
     header = f"**{chosen.task}** · {scope}\n\n"
@@ -244,9 +247,12 @@ async def _answer(library: SessionLibrary, chosen: Route) -> None:
     # followed by an update races (two unordered writes; the header-only one could win).
     msg = cl.Message(content="")
     await msg.stream_token(header)
+    # The model gets the question as asked: the router's text has the page and file words cut out,
+    # which can leave it lame ("what is on page 2?" -> "what is?"); the scope is applied anyway.
+    question = re.sub(r"^/(?:read|extract|translate|ask)\b\s*", "", message, flags=re.I) or chosen.text
     request = TaskRequest(
         task=chosen.task,
-        question=chosen.text,
+        question=question,
         target_lang=chosen.target_lang or _choices().get("target", "en"),
         pages=chosen.pages,
         lang=_lang(),
@@ -257,9 +263,15 @@ async def _answer(library: SessionLibrary, chosen: Route) -> None:
             await msg.stream_token(value)
 
     settings = _settings()
-    answer = await run_off_loop(
-        lambda post: run_task(request, documents, settings, on_token=lambda t: post("token", t)), on_event
-    )
+    try:
+        answer = await run_off_loop(
+            lambda post: run_task(request, documents, settings, on_token=lambda t: post("token", t)), on_event
+        )
+    except Exception:
+        # End the stream (and keep it in the history) before the error is reported below it.
+        msg.content = header + "_stopped: see the message below_"
+        await msg.send()
+        raise
     await _finish(msg, header, answer, documents)
 
 
