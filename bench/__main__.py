@@ -1,0 +1,93 @@
+"""`python -m bench`: run the benchmarks, each against its peer in the same run, and write the generated
+part of docs/benchmarks.md (plots to docs/bench-*.png, profiles to docs/profiles/).
+
+    .venv/bin/python -m bench [--quick] [--only ocr,pdf,cache,ask,extract,scaling,profile] [--runs N]
+                              [--no-write]
+
+  ocr      doc-assistant read vs raw rapidocr and raw tesseract: s/page and CER (bench/ocr_speed.py)
+  pdf      PDF text layer: pages/s vs raw PyMuPDF (bench/pdf_text.py)
+  cache    a repeated request vs the first one (bench/cache.py)
+  ask      time to first token vs raw llama.cpp; follow-up vs cold (bench/ask_latency.py)
+  extract  field exact-match, valid JSON, s/doc vs the naive peer (bench/extract_quality.py)
+  scaling  time against pages and concurrent sessions, with plots (bench/scaling.py)
+  profile  the slowest stage of each task, with pyinstrument (bench/profiles.py)
+
+--quick: every benchmark under 2 minutes (smaller sets, fewer runs); the full run takes about 25.
+--runs N: runs per figure (defaults: 2 to 5 per benchmark, see each module).
+Each section is written to docs/benchmarks.md as soon as it is measured; a benchmark that fails gets a
+section saying why, and the others still run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import time
+import traceback
+
+from .common import BENCHMARKS, ROOT, Section, machine_line, timed
+
+MODULES = {
+    "ocr": "bench.ocr_speed",
+    "pdf": "bench.pdf_text",
+    "cache": "bench.cache",
+    "ask": "bench.ask_latency",
+    "extract": "bench.extract_quality",
+    "scaling": "bench.scaling",
+    "profile": "bench.profiles",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="every benchmark under 2 minutes")
+    parser.add_argument("--only", default=",".join(MODULES), help="comma-separated: " + ",".join(MODULES))
+    parser.add_argument("--runs", type=int, help="runs per figure (default: each benchmark's own)")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    args = parser.parse_args(argv)
+    keys = [key.strip() for key in args.only.split(",") if key.strip()]
+    unknown = [key for key in keys if key not in MODULES]
+    if unknown:
+        parser.error(f"unknown benchmark(s) {', '.join(unknown)}: use {', '.join(MODULES)}")
+
+    from .report import write_sections
+
+    started = time.perf_counter()
+    took: dict[str, float] = {}
+    failed = []
+    for key in keys:
+        print(f"== {key} ({'quick' if args.quick else 'full'}) ...", flush=True)
+        try:
+            module = importlib.import_module(MODULES[key])
+            section = timed(module.run, args.quick, args.runs)
+        except Exception as exc:  # one broken benchmark does not stop the others; its section says why
+            traceback.print_exc()
+            failed.append(key)
+            section = Section(key, f"{key}: not measured", quick=args.quick)
+            section.lines = [f"The benchmark failed in this run: `{type(exc).__name__}: {exc}`."]
+            section.headline = [f"not measured: the benchmark failed ({type(exc).__name__}: {exc})"]
+        took[key] = section.seconds
+        print(section.markdown(), flush=True)
+        print(f"== {key}: {section.seconds:.0f} s", flush=True)
+        if not args.no_write:
+            write_sections([section])
+    total = time.perf_counter() - started
+    parts = ", ".join(f"{key} {seconds:.0f} s" for key, seconds in took.items())
+    wall = (
+        f"Last run: `python -m bench{' --quick' if args.quick else ''}"
+        f"{'' if len(keys) == len(MODULES) else ' --only ' + ','.join(keys)}"
+        f"{f' --runs {args.runs}' if args.runs else ''}` took {total / 60:.1f} min ({parts}); "
+        f"{machine_line('at the end')}."
+    )
+    if not args.no_write:
+        write_sections([], wall=wall)
+        print(f"written: {BENCHMARKS.relative_to(ROOT)}")
+    print(wall)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""The two model handles the LLM benchmarks compare: doc-assistant's LocalLLM and a raw llama_cpp.Llama on
+the same GGUF with the same context and threads, and a way to make either cold again.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import Any
+
+
+@lru_cache(maxsize=1)
+def ours():
+    from assistant.llm.local import get_llm
+    from assistant.settings import Settings
+
+    return get_llm(Settings())
+
+
+@lru_cache(maxsize=1)
+def raw() -> Any:
+    """llama_cpp.Llama on assistant.llm.local.model_path(Settings()), no prompt cache: the raw call."""
+    from llama_cpp import Llama
+
+    from assistant.llm.local import model_path
+    from assistant.settings import Settings
+
+    settings = Settings()
+    return Llama(
+        model_path=str(model_path(settings)),
+        n_ctx=settings.llm_context,
+        n_threads=settings.llm_threads or os.cpu_count() or 1,
+        verbose=False,
+    )
+
+
+def make_cold(llm: Any) -> None:
+    """Forget every evaluated prompt: the KV prefix of the last call and, for ours, the RAM prompt cache."""
+    from llama_cpp import LlamaRAMCache
+
+    from assistant.llm.local import PROMPT_CACHE_BYTES, LocalLLM
+
+    if isinstance(llm, LocalLLM):
+        llm._llm.reset()
+        llm._llm.set_cache(LlamaRAMCache(capacity_bytes=PROMPT_CACHE_BYTES))
+    else:
+        llm.reset()
+
+
+def gguf_line() -> str:
+    from assistant.llm.local import model_path
+    from assistant.settings import Settings
+
+    settings = Settings()
+    path = model_path(settings)
+    threads = settings.llm_threads or os.cpu_count()
+    return (
+        f"`{path.name}` ({path.stat().st_size / 1e9:.2f} GB), n_ctx {settings.llm_context}, {threads} threads"
+    )
