@@ -71,8 +71,11 @@ def servers_available() -> str | None:
 
 
 def _server_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP"}
+    }
     env["PATH"] = f"{SERVERS_VENV / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     env.update(OFFLINE_ENV)
     env.update(extra)
@@ -98,7 +101,11 @@ def tiny_model(cache_dir: Path | str, kind: str = DEFAULT_KIND) -> Path:
     try:
         proc = subprocess.run(
             [str(SERVERS_PYTHON), str(TINY_VLM_SCRIPT), str(scratch / MODEL_NAME), "--kind", kind],
-            env=_server_env(), capture_output=True, text=True, timeout=300, check=False,
+            env=_server_env(),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
         )
         if proc.returncode != 0:
             raise RuntimeError(f"tests/tiny_vlm.py failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
@@ -140,22 +147,38 @@ def _stop(proc: subprocess.Popen, grace: float = 20.0) -> None:
 
 
 @contextlib.contextmanager
-def _serve(cmd: list[str], log_path: Path, port: int, cwd: Path, env: dict[str, str], name: str,
-           timeout: float = START_TIMEOUT) -> Iterator[str]:
+def _serve(
+    cmd: list[str],
+    log_path: Path,
+    port: int,
+    cwd: Path,
+    env: dict[str, str],
+    name: str,
+    timeout: float = START_TIMEOUT,
+) -> Iterator[str]:
     log_path = Path(log_path)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
         log.write(f"$ {' '.join(cmd)}\n".encode())
         log.flush()
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         root = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + timeout
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"{name} exited with {proc.returncode} before it was healthy; "
-                                   f"log {log_path}:\n{_tail(log_path)}")
+                raise RuntimeError(
+                    f"{name} exited with {proc.returncode} before it was healthy; "
+                    f"log {log_path}:\n{_tail(log_path)}"
+                )
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{root}/health", timeout=2).status_code == 200:
                     break
@@ -170,8 +193,13 @@ def _serve(cmd: list[str], log_path: Path, port: int, cwd: Path, env: dict[str, 
 
 
 @contextlib.contextmanager
-def vllm_server(model_dir: Path | str, log_path: Path | str, port: int | None = None,
-                served_model_name: str = MODEL_NAME, timeout: float = START_TIMEOUT) -> Iterator[str]:
+def vllm_server(
+    model_dir: Path | str,
+    log_path: Path | str,
+    port: int | None = None,
+    served_model_name: str = MODEL_NAME,
+    timeout: float = START_TIMEOUT,
+) -> Iterator[str]:
     """vLLM's OpenAI server (CPU) on model_dir; yields the base URL `http://127.0.0.1:PORT/v1`.
 
     Started as `python -m vllm.entrypoints.openai.api_server` (the `vllm` console script looks for a
@@ -183,18 +211,37 @@ def vllm_server(model_dir: Path | str, log_path: Path | str, port: int | None = 
         raise RuntimeError(reason)
     port = port or free_port()
     model_dir = Path(model_dir).resolve()
-    cmd = [str(SERVERS_PYTHON), "-m", "vllm.entrypoints.openai.api_server",
-           "--model", str(model_dir), "--served-model-name", served_model_name,
-           "--host", "127.0.0.1", "--port", str(port),
-           "--dtype", "bfloat16", "--max-model-len", "1024", "--enforce-eager"]
+    cmd = [
+        str(SERVERS_PYTHON),
+        "-m",
+        "vllm.entrypoints.openai.api_server",
+        "--model",
+        str(model_dir),
+        "--served-model-name",
+        served_model_name,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--dtype",
+        "bfloat16",
+        "--max-model-len",
+        "1024",
+        "--enforce-eager",
+    ]
     env = _server_env(VLLM_CPU_KVCACHE_SPACE="1")
     with _serve(cmd, Path(log_path), port, model_dir.parent, env, "vLLM", timeout) as base_url:
         yield base_url
 
 
 @contextlib.contextmanager
-def transformers_server(model_dir: Path | str, log_path: Path | str, port: int | None = None,
-                        served_model_name: str = MODEL_NAME, timeout: float = START_TIMEOUT) -> Iterator[str]:
+def transformers_server(
+    model_dir: Path | str,
+    log_path: Path | str,
+    port: int | None = None,
+    served_model_name: str = MODEL_NAME,
+    timeout: float = START_TIMEOUT,
+) -> Iterator[str]:
     """`transformers serve` (CPU) pinned to model_dir; yields the base URL `http://127.0.0.1:PORT/v1`.
 
     The server knows the model by the string on its command line, so it runs in a scratch folder where
@@ -209,8 +256,19 @@ def transformers_server(model_dir: Path | str, log_path: Path | str, port: int |
         scratch = Path(scratch)
         (scratch / served_model_name).symlink_to(model_dir, target_is_directory=True)
         (scratch / "hf-cache").mkdir()  # GET /v1/models scans it; a missing cache folder is a 500
-        cmd = [str(SERVERS_PYTHON), "-m", "transformers.cli.transformers", "serve", served_model_name,
-               "--host", "127.0.0.1", "--port", str(port), "--device", "cpu"]
+        cmd = [
+            str(SERVERS_PYTHON),
+            "-m",
+            "transformers.cli.transformers",
+            "serve",
+            served_model_name,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--device",
+            "cpu",
+        ]
         env = _server_env(HF_HUB_CACHE=str(scratch / "hf-cache"))
         with _serve(cmd, Path(log_path), port, scratch, env, "transformers serve", timeout) as base_url:
             yield base_url

@@ -69,8 +69,13 @@ LLAVA_TEMPLATE = (
 
 SPECIAL = {
     "qwen2-vl": [
-        "<|endoftext|>", "<|im_start|>", "<|im_end|>",
-        "<|vision_start|>", "<|vision_end|>", "<|image_pad|>", "<|video_pad|>",
+        "<|endoftext|>",
+        "<|im_start|>",
+        "<|im_end|>",
+        "<|vision_start|>",
+        "<|vision_end|>",
+        "<|image_pad|>",
+        "<|video_pad|>",
     ],
     "llava": ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<image>"],
 }
@@ -138,8 +143,11 @@ def build_qwen2_vl(tokenizer, template: str):
             "max_position_embeddings": 4096,
             "rms_norm_eps": 1e-6,
             # the three M-RoPE sections (time, height, width) add up to head_dim / 2
-            "rope_parameters": {"rope_type": "default", "rope_theta": 10000.0,
-                                "mrope_section": [head_dim // 8, 3 * head_dim // 16, 3 * head_dim // 16]},
+            "rope_parameters": {
+                "rope_type": "default",
+                "rope_theta": 10000.0,
+                "mrope_section": [head_dim // 8, 3 * head_dim // 16, 3 * head_dim // 16],
+            },
             "bos_token_id": ids["<|endoftext|>"],
             "eos_token_id": ids["<|im_end|>"],
             "pad_token_id": ids["<|endoftext|>"],
@@ -218,9 +226,7 @@ def build_llava(tokenizer, template: str):
         tie_word_embeddings=False,
     )
     model = LlavaForConditionalGeneration(config)
-    image_processor = CLIPImageProcessor(
-        size={"shortest_edge": 28}, crop_size={"height": 28, "width": 28}
-    )
+    image_processor = CLIPImageProcessor(size={"shortest_edge": 28}, crop_size={"height": 28, "width": 28})
     processor = LlavaProcessor(
         image_processor=image_processor,
         tokenizer=tokenizer,
