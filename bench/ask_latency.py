@@ -5,7 +5,7 @@ follow-up question against a cold one.
 
 doc-assistant: assistant.tasks.ask.ask on a document already read (its pages in the result cache, as in
 the chat, where a document is read when it is dropped in), so the figure is retrieval + the model.
-The raw peer: llama_cpp.Llama on the same GGUF (assistant.llm.local.model_path(Settings())), same context
+The raw peer: llama_cpp.Llama on the same GGUF (assistant.backends.local.model_path(Settings())), same context
 and threads, create_chat_completion(stream=True, temperature 0, top_k 1, max_tokens 200) with exactly
 the messages doc-assistant's ask sent (captured from its LocalLLM.stream call). Both are made cold before
 each timed call (KV prefix and prompt cache emptied), and their order alternates from run to run.
@@ -117,10 +117,13 @@ class Capture:
 def ask_ours(llm: Any, doc: Any, question: str, settings: Any) -> tuple[Timing, list[dict]]:
     from assistant.tasks.ask import ask
 
+    from . import llm_peer
+
     visible: list[float] = []
     with Capture(llm) as capture:
         started = time.perf_counter()
-        answer = ask([doc], question, llm, settings, on_token=lambda _: visible.append(time.perf_counter()))
+        on_token = lambda _: visible.append(time.perf_counter())  # noqa: E731
+        answer = ask([doc], question, llm_peer.backend(), settings, on_token=on_token)
         total = time.perf_counter() - started
     if capture.messages is None:
         raise RuntimeError(f"ask did not call the model for {question!r}: {answer.notes}")
@@ -173,7 +176,7 @@ def run(quick: bool = False, runs: int | None = None) -> Section:
             read_documents([docs[item.label]], settings=settings)
         for llm in (ours, raw):  # the weights paged in
             llm_peer.make_cold(llm)
-            (llm.complete if llm is ours else _raw_complete(llm))([{"role": "user", "content": "Say OK."}])
+            (_ours_complete if llm is ours else _raw_complete(llm))([{"role": "user", "content": "Say OK."}])
         messages = {}  # what ours sends for each first question: captured once, untimed
         for item in todo:
             llm_peer.make_cold(ours)
@@ -209,6 +212,12 @@ def run(quick: bool = False, runs: int | None = None) -> Section:
                 s.same_reply.append(s.raw[-1].text == s.ours[-1].text)
     section.lines, section.headline = report(todo, samples, runs)
     return section
+
+
+def _ours_complete(messages: list[dict]) -> str:
+    from . import llm_peer
+
+    return "".join(llm_peer.ours().stream(messages))
 
 
 def _raw_complete(raw: Any):

@@ -15,7 +15,7 @@ OTHER = "other"
 @dataclass(frozen=True)
 class Stage:
     label: str
-    file: str  # the end of the source path, e.g. "assistant/ocr/rapid.py" or "llama_cpp/llama.py"
+    file: str  # the end of the source path, e.g. "assistant/readers/rapid.py" or "llama_cpp/llama.py"
     function: str
 
     def matches(self, frame: Any) -> bool:

@@ -10,7 +10,7 @@ evaluate.py's own: a field is exact when squash(predicted) == squash(reference);
   - doc-assistant: load_document + assistant.tasks.extract.extract, result cache off (so OCR runs, as it
     does for the peer), the model's prompt cache emptied before each document;
   - the peer: peer_cli.py's read_document + do_extract, imported and run in this process with
-    PEER_GGUF = our assembled model (assistant.llm.local.model_path), its RapidOCR engine and its Llama
+    PEER_GGUF = our assembled model (assistant.backends.local.model_path), its RapidOCR engine and its Llama
     loaded once and the Llama made cold before each document: what `peer_cli.py extract` does, without
     its start-up.
 
@@ -96,33 +96,35 @@ class Ours:
         from . import llm_peer
 
         replies: list[str] = []
-        original = self.llm.complete
+        original = self.llm.stream
 
-        def complete(messages, **kwargs):
-            replies.append(original(messages, **kwargs))
-            return replies[-1]
+        def stream(messages, **kwargs):
+            replies.append("")
+            for piece in original(messages, **kwargs):
+                replies[-1] += piece
+                yield piece
 
         llm_peer.make_cold(self.llm)
-        self.llm.complete = complete
+        self.llm.stream = stream
         result = Result()
         try:
             started = time.perf_counter()
             try:
                 loaded = load_document(doc.path.read_bytes(), doc.name, self.settings)
-                answer = extract([loaded], list(doc.fields), self.llm, self.settings)
+                answer = extract([loaded], list(doc.fields), llm_peer.backend(), self.settings)
                 result.values = dict(answer.extra["fields"])
             except Exception as exc:  # a failure scores as the worst answer, as in the harness
                 result.error = f"{type(exc).__name__}: {exc}"
             result.seconds.append(time.perf_counter() - started)
         finally:
-            del self.llm.complete
+            del self.llm.stream
         result.valid_json = bool(replies) and valid(replies[-1], doc.fields)
         return result
 
 
 class Peer:
     def __init__(self) -> None:
-        from assistant.llm.local import model_path
+        from assistant.backends.local import model_path
         from assistant.settings import Settings
 
         from .common import peer_cli

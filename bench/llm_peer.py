@@ -1,5 +1,6 @@
-"""The two model handles the LLM benchmarks compare: doc-assistant's LocalLLM and a raw llama_cpp.Llama on
-the same GGUF with the same context and threads, and a way to make either cold again.
+"""The two model handles the LLM benchmarks compare: doc-assistant's LocalLLM (inside the embedded backend
+the tasks take) and a raw llama_cpp.Llama on the same GGUF with the same context and threads, and a way to
+make either cold again.
 """
 
 from __future__ import annotations
@@ -10,19 +11,24 @@ from typing import Any
 
 
 @lru_cache(maxsize=1)
-def ours():
-    from assistant.llm.local import get_llm
+def backend():
+    """The embedded backend the tasks are given; its `.llm` is `ours()`."""
+    from assistant.backends.registry import get_backend
     from assistant.settings import Settings
 
-    return get_llm(Settings())
+    return get_backend(Settings())
+
+
+def ours():
+    return backend().llm
 
 
 @lru_cache(maxsize=1)
 def raw() -> Any:
-    """llama_cpp.Llama on assistant.llm.local.model_path(Settings()), no prompt cache: the raw call."""
+    """llama_cpp.Llama on assistant.backends.local.model_path(Settings()), no prompt cache: the raw call."""
     from llama_cpp import Llama
 
-    from assistant.llm.local import model_path
+    from assistant.backends.local import model_path
     from assistant.settings import Settings
 
     settings = Settings()
@@ -38,7 +44,7 @@ def make_cold(llm: Any) -> None:
     """Forget every evaluated prompt: the KV prefix of the last call and, for ours, the RAM prompt cache."""
     from llama_cpp import LlamaRAMCache
 
-    from assistant.llm.local import PROMPT_CACHE_BYTES, LocalLLM
+    from assistant.backends.local import PROMPT_CACHE_BYTES, LocalLLM
 
     if isinstance(llm, LocalLLM):
         llm._llm.reset()
@@ -48,7 +54,7 @@ def make_cold(llm: Any) -> None:
 
 
 def gguf_line() -> str:
-    from assistant.llm.local import model_path
+    from assistant.backends.local import model_path
     from assistant.settings import Settings
 
     settings = Settings()

@@ -44,12 +44,12 @@ PDF_STAGES = [
         "assistant/documents/pdf.py",
         "_transformed",
     ),
-    Stage("tesseract language list (read per page)", "assistant/ocr/tesseract.py", "installed_languages"),
+    Stage("tesseract language list (read per page)", "assistant/readers/tesseract.py", "installed_languages"),
     Stage("boxes scaled to pixels (Region.scaled)", "assistant/documents/model.py", "scaled"),
     Stage("render zoom and page size", "assistant/documents/pdf.py", "render_zoom"),
     Stage("render zoom and page size", "assistant/documents/pdf.py", "page_size"),
     Stage("PDF open and checks", "assistant/documents/pdf.py", "open_pdf"),
-    Stage("reading order", "assistant/ocr/reading_order.py", "order_regions"),
+    Stage("reading order", "assistant/readers/reading_order.py", "order_regions"),
     Stage("cache key (content hash, json)", "assistant/cache.py", "make_key"),
 ]
 PIPELINES = ["doc-assistant", *PEERS]

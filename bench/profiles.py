@@ -36,17 +36,19 @@ STAGES = [
     Stage("OCR: other (pages, cache keys, checks)", "assistant/tasks/read.py", "read_pages"),
     Stage("decode / open the file", "assistant/documents/ingest.py", "load_document"),
     Stage("OCR: render PDF page", "assistant/documents/pdf.py", "render_page"),
-    Stage("OCR: orientation + script (tesseract OSD)", "assistant/ocr/orientation.py", "detect_osd"),
-    Stage("OCR: rapidocr", "assistant/ocr/rapid.py", "recognize"),
-    Stage("OCR: rapidocr box probe", "assistant/ocr/rapid.py", "detect"),
-    Stage("OCR: script probe (tesseract line crops)", "assistant/ocr/script.py", "detect_tesseract_script"),
-    Stage("OCR: tesseract", "assistant/ocr/tesseract.py", "recognize"),
-    Stage("OCR: reading order", "assistant/ocr/reading_order.py", "order_regions"),
+    Stage("OCR: orientation + script (tesseract OSD)", "assistant/readers/orientation.py", "detect_osd"),
+    Stage("OCR: rapidocr", "assistant/readers/rapid.py", "recognize"),
+    Stage("OCR: rapidocr box probe", "assistant/readers/rapid.py", "detect"),
+    Stage(
+        "OCR: script probe (tesseract line crops)", "assistant/readers/script.py", "detect_tesseract_script"
+    ),
+    Stage("OCR: tesseract", "assistant/readers/tesseract.py", "recognize"),
+    Stage("OCR: reading order", "assistant/readers/reading_order.py", "order_regions"),
     Stage("retrieval (BM25 + e5 embeddings)", "assistant/retrieval/search.py", "build_passages"),
     Stage("retrieval (BM25 + e5 embeddings)", "assistant/retrieval/search.py", "retrieve"),
     Stage("prompt templates", "assistant/prompts.py", "messages"),
-    Stage("LLM: other (chat template, tokens, streaming)", "assistant/llm/local.py", "stream"),
-    Stage("LLM: counting tokens (clipping the text)", "assistant/llm/local.py", "count_tokens"),
+    Stage("LLM: other (chat template, tokens, streaming)", "assistant/backends/local.py", "stream"),
+    Stage("LLM: counting tokens (clipping the text)", "assistant/backends/local.py", "count_tokens"),
     Stage(FORWARD, "llama_cpp/_internals.py", "decode"),
     Stage("LLM: sampling (greedy, JSON grammar)", "llama_cpp/_internals.py", "sample"),
     Stage("LLM: sampler + grammar set-up", "llama_cpp/llama.py", "_init_sampler"),
@@ -87,6 +89,10 @@ def jobs(llm: Any, tmp: Path, quick: bool) -> list[Job]:
     from assistant.tasks.extract import extract
     from assistant.tasks.read import read_documents
     from assistant.tasks.translate import translate
+
+    from . import llm_peer
+
+    backend = llm_peer.backend()  # its model is `llm`
     from tests import fixtures as fx
 
     settings = Settings(cache_enabled=False)
@@ -110,16 +116,16 @@ def jobs(llm: Any, tmp: Path, quick: bool) -> list[Job]:
 
     return [
         Job("read", f"read {name}", lambda: read_documents([doc()], settings=settings)),
-        Job("ask", f"ask {name}: {question}", lambda: ask([doc()], question, llm, settings)),
+        Job("ask", f"ask {name}: {question}", lambda: ask([doc()], question, backend, settings)),
         Job(
             "extract",
             f"extract {','.join(fields)} from {name}",
-            lambda: extract([doc()], fields, llm, settings),
+            lambda: extract([doc()], fields, backend, settings),
         ),
         Job(
             "translate",
             f"translate {sign_name} into English",
-            lambda: translate([doc(sign_name, sign)], "en", llm, settings, tmp),
+            lambda: translate([doc(sign_name, sign)], "en", backend, settings, tmp),
         ),
     ]
 
@@ -206,7 +212,7 @@ def run(quick: bool = False, runs: int | None = None) -> Section:
         read_documents(
             [load_document(fx.encode(fx.text_page().image, "PNG"), "w.png", settings)], settings=settings
         )
-        llm.complete([{"role": "user", "content": "Say OK."}], max_tokens=2)
+        "".join(llm.stream([{"role": "user", "content": "Say OK."}], max_tokens=2))
         for r in range(runs):
             for job in jobs(llm, Path(tmp), quick):
                 whats[job.task] = job.what

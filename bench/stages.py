@@ -15,13 +15,13 @@ from typing import Any
 
 # (module, attribute, stage): the reader looks these names up at call time, so wrapping them times them.
 OCR_STAGES = [
-    ("assistant.ocr.reader", "_is_blank", "blank-page check"),
-    ("assistant.ocr.reader", "detect_osd", "orientation + script (tesseract OSD)"),
-    ("assistant.ocr.rapid", "recognize", "rapidocr"),
-    ("assistant.ocr.rapid", "detect", "rapidocr box probe (detect only)"),
-    ("assistant.ocr.reader", "detect_tesseract_script", "script probe (tesseract line crops)"),
-    ("assistant.ocr.tesseract", "recognize", "tesseract"),
-    ("assistant.ocr.reader", "order_regions", "reading order"),
+    ("assistant.readers.ocr_engines", "_is_blank", "blank-page check"),
+    ("assistant.readers.ocr_engines", "detect_osd", "orientation + script (tesseract OSD)"),
+    ("assistant.readers.rapid", "recognize", "rapidocr"),
+    ("assistant.readers.rapid", "detect", "rapidocr box probe (detect only)"),
+    ("assistant.readers.ocr_engines", "detect_tesseract_script", "script probe (tesseract line crops)"),
+    ("assistant.readers.tesseract", "recognize", "tesseract"),
+    ("assistant.readers.read_page", "order_regions", "reading order"),
 ]
 UPSCALED = "rapidocr upscaled re-read"
 

@@ -73,8 +73,8 @@ def first_token_latency(repeats: int = 3) -> list[str]:
     """TTFT and total for ask on a rendered one-page invoice, warm (model loaded, OCR cached)."""
     from PIL import Image, ImageDraw, ImageFont
 
+    from assistant.backends.registry import get_backend
     from assistant.documents.ingest import load_document
-    from assistant.llm.local import get_llm
     from assistant.settings import Settings
     from assistant.tasks.ask import ask
 
@@ -88,9 +88,9 @@ def first_token_latency(repeats: int = 3) -> list[str]:
     path = Path(tempfile.mkdtemp()) / "invoice.png"
     image.save(path)
     settings = Settings(cache_dir=path.parent / "cache")
-    llm = get_llm(settings)
+    backend = get_backend(settings)
     doc = load_document(path.read_bytes(), path.name, settings)
-    ask([doc], "价税合计是多少？", llm, settings)  # warm: model, OCR cache, embeddings
+    ask([doc], "价税合计是多少？", backend, settings)  # warm: model, OCR cache, embeddings
     firsts, totals = [], []
     for question in ["价税合计是多少？", "What is the tax amount?", "开票日期是哪天？"][:repeats]:
         started = time.perf_counter()
@@ -98,7 +98,7 @@ def first_token_latency(repeats: int = 3) -> list[str]:
         ask(
             [doc],
             question,
-            llm,
+            backend,
             settings,
             on_token=lambda _piece, stamps=stamps: stamps.append(time.perf_counter()),
         )
@@ -128,7 +128,7 @@ def main() -> int:
         return 0
     import os
 
-    from assistant.llm.local import model_path
+    from assistant.backends.local import model_path
     from assistant.settings import Settings
 
     out = Path(tempfile.mkdtemp(prefix="bench-tasks-"))

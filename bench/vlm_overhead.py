@@ -20,8 +20,11 @@ from pathlib import Path
 import httpx
 
 from assistant import prompts
+from assistant.backends.openai import OpenAIBackend, with_images
 from assistant.backends.openai_client import image_part
-from assistant.backends.vision import VisionModel
+from assistant.documents.ingest import load_document
+from assistant.documents.model import Page
+from assistant.readers.vlm_spotting import VlmSpottingReader
 from assistant.settings import Settings
 from tests import fixtures as fx
 from tests.model_servers import MODEL_NAME, servers_available, tiny_model, vllm_server
@@ -39,9 +42,9 @@ def _direct(client: httpx.Client, base_url: str, payload: dict) -> float:
     return time.perf_counter() - started
 
 
-def _app(model: VisionModel, image, size) -> float:
+def _app(reader: VlmSpottingReader, page: Page) -> float:
     started = time.perf_counter()
-    model.spot(image, size)
+    reader.read(page)
     return time.perf_counter() - started
 
 
@@ -64,17 +67,20 @@ def main() -> None:
         settings = Settings(
             backend="openai", base_url=base_url, model=MODEL_NAME, max_reply_tokens=MAX_TOKENS
         )
-        model = VisionModel(settings)
-        sampling = {**model.sampling, "max_tokens": MAX_TOKENS}
+        backend = OpenAIBackend(settings)
+        reader = VlmSpottingReader(backend)
+        page = load_document(fx.encode(image, "PNG"), "invoice.png", settings).pages[0]
+        sampling = {**backend.profile.sampling, "max_tokens": MAX_TOKENS}
         # The very request doc-assistant sends, prepared once, as a direct client would hold it.
-        messages = prompts.vision_messages("spot", "zh", model.profile_name, [image_part(image, 2048)])
+        spot = prompts.messages("spot", "zh", backend.profile.name)
+        messages = with_images(spot, [image_part(image, 2048)])
         payload = {"model": MODEL_NAME, "messages": messages, "stream": True, **sampling}
         direct_s, app_s = [], []
         with httpx.Client(timeout=120) as client:
-            _direct(client, base_url, payload), _app(model, image, image.size)  # warm both paths
+            _direct(client, base_url, payload), _app(reader, page)  # warm both paths
             for _ in range(count):  # interleaved, so drifts in machine load hit both alike
                 direct_s.append(_direct(client, base_url, payload))
-                app_s.append(_app(model, image, image.size))
+                app_s.append(_app(reader, page))
     d, a = statistics.median(direct_s), statistics.median(app_s)
     print(f"vLLM CPU, tiny Qwen2-VL, {image.width}×{image.height} invoice, {MAX_TOKENS} tokens, {count} each")
     print("| path | median ms | p25-p75 ms |\n|---|---|---|")

@@ -7,7 +7,7 @@ import random
 import pytest
 
 from assistant.documents.model import Region
-from assistant.ocr.reading_order import group_rows, order_regions
+from assistant.readers.reading_order import group_rows, order_regions
 from assistant.tasks.read import page_text
 
 CHAR_W = 16  # px per Latin character of the synthetic lines

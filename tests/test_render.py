@@ -90,7 +90,7 @@ def test_translation_text_contrasts_with_its_background(translated):
 
 
 def test_translation_is_readable_by_ocr(translated):
-    from assistant.ocr import rapid
+    from assistant.readers import rapid
 
     _, boxes, out = translated
     regions = rapid.recognize(out)

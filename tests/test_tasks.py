@@ -1,5 +1,7 @@
-"""The embedded brain end to end: extract, ask, translate and math on fixtures rendered here,
-with the real packaged model through llama.cpp (no mock stands in for it)."""
+"""The task pipeline end to end: extract, ask, translate and math on fixtures rendered here, with the real
+packaged model, once in process (the embedded backend) and once behind llama.cpp's OpenAI-compatible server
+(the model-server backend with the `local-llm` profile). The same task code and the same assertions serve
+both: no mock stands in for either."""
 
 from __future__ import annotations
 
@@ -8,25 +10,42 @@ import json
 import pytest
 from PIL import Image, ImageChops
 
+from assistant.backends.local import model_path
+from assistant.backends.registry import get_backend
 from assistant.documents.ingest import load_document
-from assistant.llm.local import get_llm
 from assistant.settings import Settings
 from assistant.tasks.ask import ask
 from assistant.tasks.extract import extract
 from assistant.tasks.fields import parse_fields
 from assistant.tasks.translate import translate
 from tests import fixtures as fx
-from tests.conftest import iou
+from tests.conftest import REPO, iou
+from tests.llama_server import llama_server
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module", params=["embedded", "llama.cpp server"])
+def settings(request, tmp_path_factory) -> Settings:
+    cache_dir = tmp_path_factory.mktemp("task-cache")
+    if request.param == "embedded":
+        yield Settings(cache_dir=cache_dir)
+        return
+    log = REPO / "tests" / "artifacts" / "llama-server.log"
+    with llama_server(model_path(Settings()), log) as base_url:
+        yield Settings(
+            cache_dir=cache_dir,
+            backend="openai",
+            base_url=base_url,
+            profile="local-llm",
+            backend_timeout_s=900,
+        )
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory) -> Settings:
-    return Settings(cache_dir=tmp_path_factory.mktemp("task-cache"))
-
-
-@pytest.fixture(scope="module")
-def llm(settings):
-    return get_llm(settings)
+def backend(settings):
+    """The backend under test: every task gets it, whichever it is."""
+    return get_backend(settings)
 
 
 def _doc(image: Image.Image, name: str, settings: Settings):
@@ -46,9 +65,9 @@ def invoice():
 
 
 @pytest.fixture(scope="module")
-def invoice_fields(invoice, llm, settings):
+def invoice_fields(invoice, backend, settings):
     doc = _doc(invoice.image, "invoice.png", settings)
-    return extract([doc], parse_fields("请提取金额、税号、开票日期"), llm, settings).to_dict()
+    return extract([doc], parse_fields("请提取金额、税号、开票日期"), backend, settings).to_dict()
 
 
 @pytest.mark.parametrize(
@@ -74,9 +93,9 @@ def test_invoice_text_is_valid_json(invoice_fields):
     assert json.loads(invoice_fields["text"]) == invoice_fields["fields"]
 
 
-def test_missing_field_is_null_not_invented(invoice, llm, settings):
+def test_missing_field_is_null_not_invented(invoice, backend, settings):
     doc = _doc(invoice.image, "invoice.png", settings)
-    answer = extract([doc], ["收款人银行账号"], llm, settings).to_dict()
+    answer = extract([doc], ["收款人银行账号"], backend, settings).to_dict()
     assert answer["fields"] == {"收款人银行账号": None}
     assert answer["citations"] == []
 
@@ -90,9 +109,9 @@ def contract(settings):
     return pages, load_document(pdf.data, "contract.pdf", settings)
 
 
-def test_contract_question_cites_the_clause_on_page_2(contract, llm, settings):
+def test_contract_question_cites_the_clause_on_page_2(contract, backend, settings):
     pages, doc = contract
-    answer = ask([doc], "甲方的违约责任有哪些？", llm, settings).to_dict()
+    answer = ask([doc], "甲方的违约责任有哪些？", backend, settings).to_dict()
     assert "违约金" in answer["text"] or "万分之五" in answer["text"], answer["text"]
     page_2 = [c for c in answer["citations"] if c["page"] == 2]
     assert page_2, f"no citation on page 2: {answer['citations']}"
@@ -102,17 +121,17 @@ def test_contract_question_cites_the_clause_on_page_2(contract, llm, settings):
     assert best >= 0.5
 
 
-def test_unrelated_question_is_not_answered(contract, llm, settings):
+def test_unrelated_question_is_not_answered(contract, backend, settings):
     _, doc = contract
-    answer = ask([doc], "What is the boiling point of mercury?", llm, settings).to_dict()
+    answer = ask([doc], "What is the boiling point of mercury?", backend, settings).to_dict()
     assert answer["citations"] == []
     assert "not" in answer["text"].lower()
 
 
-def test_answer_streams(contract, llm, settings):
+def test_answer_streams(contract, backend, settings):
     _, doc = contract
     pieces: list[str] = []
-    answer = ask([doc], "合同的服务期限是什么？", llm, settings, on_token=pieces.append)
+    answer = ask([doc], "合同的服务期限是什么？", backend, settings, on_token=pieces.append)
     assert len(pieces) > 1
     assert "".join(pieces).strip() == answer.text
     assert "2024" in answer.text
@@ -123,10 +142,10 @@ def test_answer_streams(contract, llm, settings):
 LABEL_LINES = ["配料：水、白砂糖、柠檬汁", "净含量：500毫升", "保质期：12个月"]
 
 
-def test_label_is_translated_and_rendered(llm, settings, tmp_path):
+def test_label_is_translated_and_rendered(backend, settings, tmp_path):
     label = fx.text_lines_page(LABEL_LINES)
     doc = _doc(label.image, "label.png", settings)
-    answer = translate([doc], "en", llm, settings, tmp_path).to_dict()
+    answer = translate([doc], "en", backend, settings, tmp_path).to_dict()
     text = answer["text"].lower()
     assert "water" in text and "sugar" in text and "lemon" in text, answer["text"]
     assert "500" in text and "12" in text
@@ -135,7 +154,7 @@ def test_label_is_translated_and_rendered(llm, settings, tmp_path):
     assert rendered.size == label.image.size
     assert ImageChops.difference(rendered, label.image).getbbox() is not None
     # The translation is drawn into the page: OCR finds English words on the rendered image.
-    from assistant.ocr import rapid
+    from assistant.readers import rapid
 
     found = " ".join(r.text for r in rapid.recognize(rendered)).lower()
     assert "water" in found or "sugar" in found, found
@@ -144,10 +163,10 @@ def test_label_is_translated_and_rendered(llm, settings, tmp_path):
 # --- math ------------------------------------------------------------------------------------------------
 
 
-def test_linear_equation_is_solved_and_checked(llm, settings):
+def test_linear_equation_is_solved_and_checked(backend, settings):
     page = fx.text_lines_page(["解方程：3x + 5 = 20"])
     doc = _doc(page.image, "math.png", settings)
-    answer = ask([doc], "解这道题", llm, settings).to_dict()
+    answer = ask([doc], "解这道题", backend, settings).to_dict()
     assert "x = 5" in answer["text"].replace("x=5", "x = 5"), answer["text"]
     assert any("checked with sympy" in note for note in answer["notes"]), answer["notes"]
 

@@ -67,6 +67,7 @@ class OpenAIClient:
         self.timeout_s = timeout_s
         self._next_url = itertools.cycle(self.base_urls)
         self._standard_only: set[str] = set()  # servers that refused the extension parameters
+        self._schema_in_json_object: set[str] = set()  # servers that take a schema as llama.cpp's does
         self._url_lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(max_in_flight)
         self._in_flight = 0
@@ -125,17 +126,36 @@ class OpenAIClient:
                 ) from None
 
     def _stream_with_fallback(self, url: str, payload: dict[str, Any]) -> Iterator[str]:
-        """Send vLLM's sampling extensions; to a server that refuses them, the plain OpenAI request."""
+        """Send vLLM's sampling extensions and the OpenAI `json_schema` response format; to a server that
+        refuses them, the plain request, or llama.cpp's form of a schema (`json_object` with `schema`)."""
+        for _ in range(3):  # at most one lesson per refusal kind, then the request as the server wants it
+            sent = self._dialect(url, payload)
+            try:
+                yield from self._stream_once(url, sent)
+                return
+            except ModelServerError as exc:
+                if not self._learn_dialect(url, sent, exc.message):
+                    raise
+
+    def _dialect(self, url: str, payload: dict[str, Any]) -> dict[str, Any]:
+        payload = dict(payload)
         if url in self._standard_only:
             payload = {k: v for k, v in payload.items() if k not in EXTENSION_PARAMS}
-        try:
-            yield from self._stream_once(url, payload)
-        except ModelServerError as exc:
-            refused = [name for name in EXTENSION_PARAMS if name in payload and name in exc.message]
-            if not refused or url in self._standard_only:
-                raise
+        schema = _schema_of(payload.get("response_format"))
+        if url in self._schema_in_json_object and schema is not None:
+            payload["response_format"] = {"type": "json_object", "schema": schema}
+        return payload
+
+    def _learn_dialect(self, url: str, payload: dict[str, Any], message: str) -> bool:
+        """Whether the refusal names something this server wants otherwise (then remembered for it)."""
+        # What was learnt is no longer in the next request, so the same refusal cannot come back.
+        if any(name in payload and name in message for name in EXTENSION_PARAMS):
             self._standard_only.add(url)
-            yield from self._stream_once(url, {k: v for k, v in payload.items() if k not in EXTENSION_PARAMS})
+            return True
+        if _schema_of(payload.get("response_format")) is not None and "json_schema" in message:
+            self._schema_in_json_object.add(url)
+            return True
+        return False
 
     def _stream_once(self, url: str, payload: dict[str, Any]) -> Iterator[str]:
         text = ""
@@ -164,6 +184,12 @@ class OpenAIClient:
 
     def close(self) -> None:
         self._http.close()
+
+
+def _schema_of(response_format: Any) -> dict[str, Any] | None:
+    if isinstance(response_format, dict) and response_format.get("type") == "json_schema":
+        return (response_format.get("json_schema") or {}).get("schema")
+    return None
 
 
 def _delta(data: str, url: str) -> str:

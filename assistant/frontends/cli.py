@@ -202,8 +202,8 @@ def _stream_token(piece: str) -> None:
 
 
 def _model_info(settings: Settings) -> dict[str, Any]:
-    from ..llm.local import model_path
-    from ..llm.model_files import gguf_metadata
+    from ..backends.local import model_path
+    from ..backends.model_files import gguf_metadata
 
     path = model_path(settings)
     meta = gguf_metadata(path, keys_wanted=24)

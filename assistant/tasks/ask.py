@@ -1,24 +1,27 @@
 """The ask task: retrieve the regions that bear on the question, answer from them, cite what was used.
 
 Retrieval keeps the prompt near `prompt_tokens` (about 500), which is what makes a 1.5B model on two
-cores answer in seconds. The answer streams; afterwards its spans are grounded back to OCR regions and
-only what was actually located is cited. When retrieval finds nothing relevant, the model is not asked.
+cores answer in seconds; a backend that sees images also gets the pages those passages are on. The answer
+streams; afterwards its spans are grounded back to the page's regions and only what was actually located
+is cited. When retrieval finds nothing relevant, the model is not asked.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from .. import prompts
 from ..answer import Answer
-from ..documents.model import Document
-from ..llm.local import LocalLLM
+from ..backends.base import Backend
+from ..documents.model import Document, Page
+from ..languages import language_of
 from ..retrieval.search import Hit, build_passages, estimate_tokens, is_relevant, retrieve
 from ..settings import Settings
-from . import mathsolve
-from .grounding import ground_answer, locate, locate_same_date, located_regions
-from .read import Progress, elapsed_ms, page_text, read_pages
+from .grounding import ground_answer, locate_same_date, located_regions
+from .math import is_math_question, solve_math
+from .read import ReadPages, elapsed_ms, read_pages
+from .request import Progress, TokenSink
 
 NOT_FOUND = "NOT FOUND"
 NOT_FOUND_TEXT = {
@@ -26,15 +29,13 @@ NOT_FOUND_TEXT = {
     "zh": "文档中没有找到与这个问题相关的内容。",
 }
 ANSWER_TOKENS = 200
-MATH_WORDS = ("solve", "equation", "calculate", "math", "解", "方程", "计算", "这道题")
-
-TokenSink = Callable[[str], None]
+INSTRUCTION_TOKENS = 80  # the prompt's own words, beside the excerpts and the question
 
 
 def ask(
     documents: Sequence[Document],
     question: str,
-    llm: LocalLLM,
+    backend: Backend,
     settings: Settings,
     pages: str | None = None,
     lang: str | None = None,
@@ -44,18 +45,18 @@ def ask(
     started = time.perf_counter()
     read = read_pages(documents, pages, lang, settings, progress=progress)
     notes = list(read.notes)
-    variant = prompts.language_of(question)
+    variant = language_of(question)
     all_regions = located_regions(read.pages)
 
-    if _is_math(question):
-        solved = _solve_math(read.pages, question, llm, variant, all_regions, on_token)
+    if is_math_question(question):
+        solved = solve_math(read.pages, question, backend, variant, all_regions, on_token)
         if solved is not None:
             solved.notes[:0] = notes
             solved.elapsed_ms = elapsed_ms(started)
             return solved
 
     passages = build_passages(read.pages)
-    budget = max(120, settings.prompt_tokens - estimate_tokens(question) - 80)  # 80: instructions
+    budget = max(120, settings.prompt_tokens - estimate_tokens(question) - INSTRUCTION_TOKENS)
     whole = sum(estimate_tokens(p.text) for p in passages) <= budget
     if whole:
         # The whole document fits the prompt (a receipt, a label): nothing needs choosing, and the model,
@@ -71,8 +72,13 @@ def ask(
         return Answer("ask", text, [], notes, cached=False, elapsed_ms=elapsed_ms(started))
 
     context = "\n".join(f"[{i}] {hit.passage.text}" for i, hit in enumerate(hits, 1))
-    messages = prompts.messages("ask", variant, context=context, question=question)
-    text = _stream_answer(llm.stream(messages, max_tokens=ANSWER_TOKENS), on_token)
+    profile = backend.profile
+    messages = prompts.messages(
+        "ask", profile.prompt_variant(variant), profile.name, context=context, question=question
+    )
+    shown = evidence_pages(hits, read, profile.max_images) if backend.sees_images else []
+    images = [page.load_image() for page in shown]
+    text = _stream_answer(backend.generate(messages, images=images, max_tokens=ANSWER_TOKENS), on_token)
     if text.upper().startswith(NOT_FOUND):
         notes.append("the model found no answer in the retrieved excerpts")
         if on_token:
@@ -95,6 +101,17 @@ def ask(
     return Answer("ask", text, citations, notes, cached=False, elapsed_ms=elapsed_ms(started))
 
 
+def evidence_pages(hits: Sequence[Hit], read: ReadPages, limit: int) -> list[Page]:
+    """The pages of the best hits, at most `limit`, in document order: what a vision model is shown."""
+    best: dict[tuple[str, int], float] = {}
+    for hit in hits:
+        key = (hit.passage.file, hit.passage.page)
+        best[key] = max(best.get(key, 0.0), hit.score)
+    order = list(best)  # document order: hits come in it
+    chosen = set(sorted(order, key=lambda key: -best[key])[:limit])
+    return [read.page(file, number) for file, number in order if (file, number) in chosen]
+
+
 def _stream_answer(pieces: Iterable[str], on_token: TokenSink | None) -> str:
     """Pass the reply on as it comes, holding back a start that may still turn out to be NOT FOUND."""
     text, sent = "", 0
@@ -107,35 +124,3 @@ def _stream_answer(pieces: Iterable[str], on_token: TokenSink | None) -> str:
     if on_token and sent < len(text) and not text.lstrip().upper().startswith(NOT_FOUND):
         on_token(text[sent:])  # a short reply that only looked like the start of NOT FOUND
     return text.strip()
-
-
-def _is_math(question: str) -> bool:
-    low = question.casefold()
-    return any(word in low for word in MATH_WORDS)
-
-
-def _solve_math(pages, question, llm, variant, all_regions, on_token) -> Answer | None:
-    """Solve a problem on the page with sympy (checked); failing that, with the model (not checked)."""
-    text = "\n".join(page_text(page.regions) for _, page in pages)
-    result = mathsolve.solve(text)
-    if result is not None:
-        if result.checked:
-            note = "checked with sympy: the solution satisfies the equation"
-        elif not result.solutions:
-            note = "solved with sympy: the equation has no single solution (see the answer)"
-        else:
-            note = "not checked: sympy could not confirm the solution"
-        if on_token:
-            on_token(result.explanation)
-        citations = locate(result.problem, all_regions)
-        return Answer("ask", result.explanation, citations, [note])
-    if not mathsolve.find_equations(text):
-        return None  # no problem on the page ("how is the dispute 解决"): answer from the document
-    messages = prompts.messages("math", variant, problem=text[:1200], question=question)
-    pieces = []
-    for piece in llm.stream(messages, max_tokens=320):
-        pieces.append(piece)
-        if on_token:
-            on_token(piece)
-    answer = "".join(pieces).strip()
-    return Answer("ask", answer, [], ["not checked: sympy could not parse the problem, the model solved it"])

@@ -1,8 +1,9 @@
 """The extract task: named fields as JSON, each value checked by kind and grounded to its region.
 
-The model's reply is constrained by a JSON schema, so it always parses. A value that cannot be found on
-the page is dropped to null (it was invented); a value that fails its checksum is replaced by the one
-checksum-valid candidate on the page, or dropped.
+The model sees the document's text (and, on a backend that sees images, each page's image, a page per
+request); where its backend honours a JSON schema the reply always parses, otherwise the JSON is found in
+it. A value that cannot be found on the page is dropped to null (it was invented); a value that fails its
+checksum is replaced by the one checksum-valid candidate on the page, or dropped.
 """
 
 from __future__ import annotations
@@ -11,14 +12,20 @@ import json
 import re
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PIL import Image
 
 from .. import prompts
 from ..answer import Answer, Citation
+from ..backends.base import Backend
 from ..documents.model import Document
-from ..llm.local import LocalLLM
+from ..languages import language_of
 from ..settings import Settings
 from .grounding import Located, locate, locate_same_date, located_regions
-from .read import Progress, elapsed_ms, page_text, read_pages
+from .read import ReadPages, elapsed_ms, page_text, read_pages
+from .replies import in_parallel, json_object, reply_text
+from .request import Progress
 from .validators import Kind, candidates, check_value, kind_of, parse_amount, parse_date
 
 MAX_TEXT_TOKENS = 1400  # document text in the prompt; a receipt or an invoice page fits
@@ -33,10 +40,18 @@ def schema_for(fields: Sequence[str]) -> dict:
     }
 
 
+@dataclass
+class _Evidence:
+    """What one request shows the model: text, and page images where the backend sees them."""
+
+    text: str
+    images: tuple[Image.Image, ...] = ()
+
+
 def extract(
     documents: Sequence[Document],
     fields: Sequence[str],
-    llm: LocalLLM,
+    backend: Backend,
     settings: Settings,
     pages: str | None = None,
     lang: str | None = None,
@@ -46,27 +61,22 @@ def extract(
     started = time.perf_counter()
     read = read_pages(documents, pages, lang, settings, progress=progress)
     located = located_regions(read.pages)
-    text = _clip("\n\n".join(page_text(page.regions) for _, page in read.pages), llm)
+    text = read.text()
     notes = list(read.notes)
     values: dict[str, str | None] = dict.fromkeys(fields)
     if text.strip():
-        variant = prompts.language_of("".join(fields))
-        messages = prompts.messages("extract", variant, text=text, fields=_describe(fields, variant))
-        raw = llm.complete(messages, max_tokens=64 + 48 * len(fields), json_schema=schema_for(fields))
-        reply = json.loads(raw)
-        values.update({f: _clean(reply.get(f)) for f in fields})
+        replies = in_parallel(
+            lambda evidence: _model_values(evidence, fields, backend),
+            _evidence(read, backend),
+            backend.max_parallel,
+        )
+        for reply in replies:  # the first request (page) that gives a field wins
+            for name in fields:
+                if values[name] is None:
+                    values[name] = _clean(reply.get(name))
     else:
         notes.append("no text on the pages: every field is null")
-
-    citations: list[Citation] = []
-    field_citations: dict[str, list[int]] = {}  # field -> its positions in `citations`
-    for field in fields:
-        value, cited, note = verify_field(field, values[field], text, located, normalize_dates)
-        values[field] = value
-        field_citations[field] = list(range(len(citations), len(citations) + len(cited)))
-        citations.extend(cited)
-        if note:
-            notes.append(f"{field}: {note}")
+    citations, field_citations = verify_fields(values, text, located, notes, normalize_dates)
     answer = Answer(
         task="extract",
         text=json.dumps(values, ensure_ascii=False, indent=2),
@@ -78,6 +88,56 @@ def extract(
     answer.extra["fields"] = values
     answer.extra["field_citations"] = field_citations
     return answer
+
+
+def _evidence(read: ReadPages, backend: Backend) -> list[_Evidence]:
+    """One request with the whole (clipped) text; a request per page image when the backend sees them."""
+    if backend.sees_images:
+        return [_Evidence(page_text(page.regions), (page.load_image(),)) for _, page in read.pages]
+    return [_Evidence(_clip(read.text(), backend))]
+
+
+def _model_values(evidence: _Evidence, fields: Sequence[str], backend: Backend) -> dict[str, object]:
+    profile = backend.profile
+    variant = profile.prompt_variant(language_of("".join(fields)))
+    messages = prompts.messages(
+        "extract",
+        variant,
+        profile.name,
+        text=evidence.text,
+        fields=_describe(fields, variant, profile.name),
+        field_list=str(list(fields)),
+    )
+    reply = reply_text(
+        backend.generate(
+            messages,
+            images=evidence.images,
+            json_schema=schema_for(fields),
+            max_tokens=64 + 48 * len(fields),
+        )
+    )
+    return json_object(reply)
+
+
+def verify_fields(
+    values: dict[str, str | None],
+    text: str,
+    located: list[Located],
+    notes: list[str],
+    normalize_dates: bool = False,
+) -> tuple[list[Citation], dict[str, list[int]]]:
+    """Check and locate every value in place (dropped to None where it fails); the citations, and each
+    field's positions in them. Why a value changed goes into `notes`."""
+    citations: list[Citation] = []
+    field_citations: dict[str, list[int]] = {}
+    for name, raw in values.items():
+        value, cited, note = verify_field(name, raw, text, located, normalize_dates)
+        values[name] = value
+        field_citations[name] = list(range(len(citations), len(citations) + len(cited)))
+        citations.extend(cited)
+        if note:
+            notes.append(f"{name}: {note}")
+    return citations, field_citations
 
 
 def verify_field(
@@ -128,9 +188,9 @@ def _amount_as_written(value: str, cited: list[Citation]) -> str | None:
     return None
 
 
-def _describe(fields: Sequence[str], lang: str) -> str:
+def _describe(fields: Sequence[str], lang: str, profile: str) -> str:
     """Field names, each with a hint of its kind where one is recognised: '税号 (18位纳税人识别号…)'."""
-    hints = prompts.hints("extract", lang)
+    hints = prompts.hints("extract", lang, profile)
     parts = []
     for field in fields:
         hint = hints.get(kind_of(field).value)
@@ -145,14 +205,14 @@ def _clean(value: object) -> str | None:
     return text if text and text.lower() not in ("null", "none", "n/a") else None
 
 
-def _clip(text: str, llm: LocalLLM) -> str:
-    if llm.count_tokens(text) <= MAX_TEXT_TOKENS:
+def _clip(text: str, backend: Backend) -> str:
+    if backend.count_tokens(text) <= MAX_TEXT_TOKENS:
         return text
     # Keep the head of the document, where headers, parties and totals of invoices usually are.
     lines, kept = text.splitlines(), []
     budget = MAX_TEXT_TOKENS
     for line in lines:
-        cost = llm.count_tokens(line) + 1
+        cost = backend.count_tokens(line) + 1
         if cost > budget:
             break
         kept.append(line)

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..answer import Answer, Citation
 from ..cache import ResultCache, get_cache
 from ..documents.model import Document, Page, Region
 from ..errors import ArgumentError
-from ..ocr.reader import read_page
+from ..readers.read_page import read_page
 from ..settings import Settings, get_settings
 from .pages import parse_pages
-
-Progress = Callable[[str, int, int], None]  # (file name, page number, page count)
+from .request import Progress
 
 
 def selected_pages(doc: Document, wanted: set[int] | None) -> list[Page]:
@@ -30,6 +29,14 @@ class ReadPages:
     pages: list[tuple[str, Page]]  # (file name, page with its regions in reading order)
     notes: list[str] = field(default_factory=list)
     cached: bool = True  # every page came from the cache
+
+    def page(self, file: str, number: int) -> Page:
+        return next(page for name, page in self.pages if name == file and page.number == number)
+
+    def text(self) -> str:
+        """Every page's text, pages apart by a blank line."""
+        texts = (page_text(page.regions) for _, page in self.pages)
+        return "\n\n".join(t for t in texts if t)
 
     def citations(self) -> list[Citation]:
         return [
@@ -78,10 +85,9 @@ def read_documents(
 ) -> Answer:
     started = time.perf_counter()
     read = read_pages(documents, pages, lang, settings, cache, progress)
-    texts = [page_text(page.regions) for _, page in read.pages]
     return Answer(
         task="read",
-        text="\n\n".join(t for t in texts if t),
+        text=read.text(),
         citations=read.citations(),
         notes=read.notes,
         cached=read.cached,

@@ -1,116 +1,48 @@
-"""Read a page: its text layer if it has one, otherwise OCR (upright, upscaled when small, right engine).
+"""The OCR engines as a page reader: rapidocr, or tesseract where the script needs it (or as settings say).
 
-Results are cached by the page's content key plus engine versions and parameters, so the same page
-uploaded again, under any name, is not read twice.
+Each page is made upright (tesseract OSD), read, and read again upscaled when its text is small.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from statistics import median
 
-from PIL import Image
+from PIL import Image, ImageStat
 
-from ..cache import ResultCache, make_key
+from ..cache import make_key
 from ..documents.model import Page, Region
 from ..settings import Settings
 from . import rapid, tesseract
-from .languages import OcrPlan, plan_for
+from .base import PageReading
+from .languages import OcrPlan
 from .orientation import detect_osd
-from .reading_order import order_regions
 from .script import detect_tesseract_script
 
-PIPELINE_VERSION = 1  # bump when a change here alters results, to retire old cache entries
+VERSION = 1  # bump when a change here alters results, to retire old cache entries
 UPSCALE_TARGET = 32  # line height in pixels that both engines read best
 BLANK_STDDEV = 2.0  # a page whose pixels vary less than this holds nothing to read
 MIN_CONFIDENCE = 0.5  # rapidocr lines below this are dropped from the result (rapidocr's own default)
 
 
-@dataclass
-class PageReading:
-    regions: list[Region]
-    rotation: int = 0  # degrees counter-clockwise applied to make the page upright
-    size: tuple[int, int] = (0, 0)  # of the upright page image
-    engine: str = "text_layer"
-    notes: list[str] = field(default_factory=list)
-    cached: bool = False
+class OcrEngineReader:
+    """`plan` None: automatic (rapidocr first, tesseract where script detection says so)."""
 
-    def to_cache(self) -> dict:
-        return {
-            "regions": [r.to_dict() for r in self.regions],
-            "rotation": self.rotation,
-            "size": list(self.size),
-            "engine": self.engine,
-            "notes": self.notes,
-        }
+    def __init__(self, plan: OcrPlan | None, settings: Settings) -> None:
+        self.plan = plan
+        self.settings = settings
 
-    @classmethod
-    def from_cache(cls, data: dict) -> PageReading:
-        return cls(
-            regions=[Region.from_dict(r) for r in data["regions"]],
-            rotation=data["rotation"],
-            size=tuple(data["size"]),
-            engine=data["engine"],
-            notes=list(data["notes"]),
-            cached=True,
-        )
+    def accepts(self, page: Page) -> bool:
+        return True
 
+    def cache_key(self, page: Page) -> str:
+        engine = self.plan.describe() if self.plan else "auto"
+        versions = (rapid.engine_version(), tesseract.engine_version())
+        s = self.settings
+        params = (s.min_text_height, s.max_upscale, s.render_dpi, s.max_side)
+        return make_key("ocr-page", VERSION, page.content_key, engine, versions, params)
 
-def read_page(page: Page, lang: str | None, settings: Settings, cache: ResultCache) -> PageReading:
-    """Regions of `page` in reading order, and apply the result (regions, upright image) to the page."""
-    plan = plan_for(lang, tesseract.installed_languages(settings.tessdata_dir), settings.ocr_engine)
-    vision = _spotting_model(settings)
-    key = _cache_key(page, plan, settings) if vision is None else _vision_key(page, vision.identity, settings)
-    cached = cache.get(key)
-    if cached is not None:
-        reading = PageReading.from_cache(cached)
-    else:
-        if page.text_layer is not None:
-            reading = PageReading(regions=list(page.text_layer), size=page.size)
-        elif vision is not None:
-            image = page.load_image()
-            reading = PageReading(regions=vision.spot(image, image.size), size=image.size, engine="vlm")
-        else:
-            reading = ocr_image(page.load_image(), plan, settings)
-        cache.set(key, reading.to_cache())
-    # Ordering is cheap and not cached, so a better ordering applies to cached pages too.
-    reading.regions = order_regions(reading.regions)
-    _apply(page, reading)
-    return reading
-
-
-def _spotting_model(settings: Settings):
-    """The model server's spotting pass when the backend has one (hunyuan-ocr); None: OCR engines."""
-    if settings.backend != "openai":
-        return None
-    from ..backends.vision import get_vision_model
-
-    model = get_vision_model(settings)
-    return model if model.coordinates else None
-
-
-def _vision_key(page: Page, identity: str, settings: Settings) -> str:
-    if page.text_layer is not None:
-        return make_key("text-layer-page", PIPELINE_VERSION, page.content_key, page.size)
-    return make_key("vlm-page", PIPELINE_VERSION, page.content_key, identity, settings.vision_max_side)
-
-
-def _cache_key(page: Page, plan: OcrPlan | None, settings: Settings) -> str:
-    if page.text_layer is not None:
-        return make_key("text-layer-page", PIPELINE_VERSION, page.content_key, page.size)
-    engine = plan.describe() if plan else "auto"
-    versions = (rapid.engine_version(), tesseract.engine_version())
-    params = (settings.min_text_height, settings.max_upscale, settings.render_dpi, settings.max_side)
-    return make_key("ocr-page", PIPELINE_VERSION, page.content_key, engine, versions, params)
-
-
-def _apply(page: Page, reading: PageReading) -> None:
-    page.regions = reading.regions
-    page.notes = list(reading.notes)
-    if reading.rotation:
-        load, rotation = page.load_image, reading.rotation
-        page.load_image = lambda: load().rotate(rotation, expand=True)
-        page.size = reading.size
+    def read(self, page: Page) -> PageReading:
+        return ocr_image(page.load_image(), self.plan, self.settings)
 
 
 def ocr_image(image: Image.Image, plan: OcrPlan | None, settings: Settings) -> PageReading:
@@ -197,6 +129,4 @@ def _upscale_factor(image: Image.Image, regions: list[Region], settings: Setting
 
 
 def _is_blank(image: Image.Image) -> bool:
-    from PIL import ImageStat
-
     return max(ImageStat.Stat(image.convert("L")).stddev) < BLANK_STDDEV

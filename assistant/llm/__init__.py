@@ -1,1 +1,0 @@
-"""The embedded language model: a packaged GGUF run in-process through llama.cpp."""

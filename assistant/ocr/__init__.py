@@ -1,1 +1,0 @@
-"""Embedded OCR: rapidocr for CJK and Latin scripts, tesseract for the scripts it lacks."""

@@ -1,0 +1,56 @@
+"""Read a page with the first reader of the list that accepts it, behind the content-hash cache.
+
+The list, by settings: the PDF text layer; a model server's spotting pass when its profile gives
+coordinates (HunyuanOCR); the OCR engines (rapidocr, tesseract). The same page uploaded again, under any
+name, is not read twice.
+"""
+
+from __future__ import annotations
+
+from ..backends.registry import get_backend
+from ..cache import ResultCache
+from ..documents.model import Page
+from ..settings import Settings
+from . import tesseract
+from .base import PageReader, PageReading
+from .languages import plan_for
+from .ocr_engines import OcrEngineReader
+from .reading_order import order_regions
+from .text_layer import TextLayerReader
+from .vlm_spotting import VlmSpottingReader
+
+
+def page_readers(lang: str | None, settings: Settings) -> list[PageReader]:
+    readers: list[PageReader] = [TextLayerReader()]
+    if settings.backend == "openai":
+        backend = get_backend(settings)
+        if backend.profile.coordinates:
+            readers.append(VlmSpottingReader(backend))
+    plan = plan_for(lang, tesseract.installed_languages(settings.tessdata_dir), settings.ocr_engine)
+    readers.append(OcrEngineReader(plan, settings))
+    return readers
+
+
+def read_page(page: Page, lang: str | None, settings: Settings, cache: ResultCache) -> PageReading:
+    """Regions of `page` in reading order, and apply the result (regions, upright image) to the page."""
+    reader = next(r for r in page_readers(lang, settings) if r.accepts(page))
+    key = reader.cache_key(page)
+    cached = cache.get(key)
+    if cached is not None:
+        reading = PageReading.from_cache(cached)
+    else:
+        reading = reader.read(page)
+        cache.set(key, reading.to_cache())
+    # Ordering is cheap and not cached, so a better ordering applies to cached pages too.
+    reading.regions = order_regions(reading.regions)
+    _apply(page, reading)
+    return reading
+
+
+def _apply(page: Page, reading: PageReading) -> None:
+    page.regions = reading.regions
+    page.notes = list(reading.notes)
+    if reading.rotation:
+        load, rotation = page.load_image, reading.rotation
+        page.load_image = lambda: load().rotate(rotation, expand=True)
+        page.size = reading.size

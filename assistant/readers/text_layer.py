@@ -1,0 +1,20 @@
+"""PDF pages that carry their own text: its lines and words, with boxes, and no OCR."""
+
+from __future__ import annotations
+
+from ..cache import make_key
+from ..documents.model import Page
+from .base import PageReading
+
+VERSION = 1  # bump when a change here alters results, to retire old cache entries
+
+
+class TextLayerReader:
+    def accepts(self, page: Page) -> bool:
+        return page.text_layer is not None
+
+    def cache_key(self, page: Page) -> str:
+        return make_key("text-layer-page", VERSION, page.content_key, page.size)
+
+    def read(self, page: Page) -> PageReading:
+        return PageReading(regions=list(page.text_layer or []), size=page.size)
