@@ -58,7 +58,7 @@ STAGES = [
     Stage("grounding the answer on the page", "assistant/tasks/grounding.py", "locate_same_date"),
     Stage("field checks (kinds, checksums, locating)", "assistant/tasks/extract.py", "verify_field"),
     Stage("re-rendering the translated page", "assistant/documents/render.py", "render_translation"),
-    Stage("math (sympy)", "assistant/tasks/mathsolve.py", "solve"),
+    Stage("math (sympy)", "assistant/tasks/mathsolve/solve.py", "solve"),
 ]
 
 
