@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from pathlib import Path
 
 import yaml
 from langchain_core.prompts import ChatPromptTemplate
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+from .resources import prompts_dir
+
+PROMPTS_DIR = prompts_dir()
 DEFAULT_PROFILE = "local-llm"
 
 _ROLES = {"system": "system", "human": "user", "ai": "assistant"}
