@@ -11,12 +11,15 @@ The steps:
 2. Page scope ("第2-3页", "pages 1 and 3", "the second page") and document scope ("the 2nd document",
    "第二张图", "the last file") are parsed and removed from the text, with the preposition that tied them
    to the sentence ("on page 2", "在第二页的").
-3. Without a command, the intent is detected from the remaining text. Order matters: translate (the most
+3. Without a command, the intent is detected from the remaining text, read in a normal form (simplified
+   characters, a typo in a task verb corrected: spelling.py). Order matters: translate (the most
    specific wording), then read (whole-text wording: "extract the text" is read, not extract), then
-   extract (an imperative extract verb or a field list), and ask for everything else. A question ("what
-   is the invoice number?") is ask even when it names a field; only whole-text questions ("what does it
-   say?") and strong translation requests ("能翻译成英文吗？") are taken from question form.
-4. Extract parses field names with `extract.parse_fields`; translate looks for the target language.
+   extract (an imperative extract verb, a field list, or "I need" and field names), and ask for
+   everything else. A question ("what is the invoice number?") is ask even when it names a field; only
+   whole-text questions ("what does it say?"), strong translation requests ("能翻译成英文吗？") and what
+   foreign text means ("这个韩文标签是什么意思") are taken from question form (intent.py).
+4. Extract parses field names with `extract.parse_fields`; translate looks for the target language, and
+   a question about what foreign text means is translated into the language the user wrote in.
 """
 
 from __future__ import annotations
@@ -26,9 +29,10 @@ from dataclasses import dataclass
 
 from ...errors import ArgumentError
 from .field_names import field_names, field_spec
-from .intent import detect
-from .languages import target_language
+from .intent import detect, means_foreign_text, request_part
+from .languages import target_language, user_language
 from .scope import take_scope
+from .spelling import normalize
 
 TASKS = ("read", "extract", "translate", "ask")
 
@@ -54,11 +58,16 @@ def route(message: str, command: str | None = None) -> Route:
         body = body[slash.end() :].strip()
     explicit = task is not None
 
-    text, pages, documents = take_scope(body)
+    text = take_scope(body)[0]  # as typed: what the task works on
+    words, pages, documents = take_scope(normalize(body))  # as the rules read it
     if task is None:
-        task = detect(text)
-    fields = field_names(field_spec(text)) if task == "extract" else None
-    target_lang = target_language(text) if task == "translate" else None
+        task = detect(words)
+    request = request_part(words)
+    fields = field_names(field_spec(request)) if task == "extract" else None
+    target_lang = None
+    if task == "translate":
+        implied = user_language(words) if means_foreign_text(request) else None
+        target_lang = target_language(words) or implied
     if task == "ask" and not text:
         text = body  # the message was nothing but scope ("page 2?"): keep it as the question
     return Route(task, text, fields, target_lang, pages, documents, explicit)

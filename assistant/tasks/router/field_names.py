@@ -21,8 +21,11 @@ SOURCE_LEAD = re.compile(
 )
 _FIELDS_INTRO = re.compile(
     r"^(?:(?:the|these|following|all)\s+)*(?:fields?|values?|info(?:rmation)?|details|data|items?)\s*[:：]\s*"
-    r"|^(?:(?:as|in)\s+)?json(?:\s+please)?\s*[:：]\s*"
-    r"|^(?:以下|下列|如下)?的?(?:字段|信息|内容|项目?)\s*[:：]\s*",
+    r"|^(?:(?:the|these|following)\s+)+fields?\s+(?=\S)"  # "the fields seller, buyer"
+    r"|^(?:(?:as|in)\s+)?(?:a\s+)?json(?:\s+please)?\s*(?:[:：]|\s(?:with|of|containing)\b)\s*"
+    r"|^(?:以下|下列|如下)?的?(?:字段|信息|内容|项目?)\s*[:：]\s*"
+    # whatever leads up to a colon that a list follows: "following: a, b", "这几项填一下：a、b"
+    r"|^[^:：]{0,24}[:：]\s*(?=[^:：]+[,，、])",
     re.IGNORECASE,
 )
 _EN_SOURCE = (
@@ -31,16 +34,17 @@ _EN_SOURCE = (
 )
 _SPEC_TAILS = re.compile(
     rf"\s+(?:from|in|on|of|off)\s+(?:(?:this|that|the|these|those|my|our|your|attached|uploaded|scanned|above"
-    rf"|given|id)\s+)*{_EN_SOURCE}(?:\s+{_EN_SOURCE})?\s*[.!]?$"
+    rf"|given|id|each|every|all)\s+)*{_EN_SOURCE}(?:\s+{_EN_SOURCE})?\s*[.!]?$"
+    r"|\s+for\s+(?:me|us)\s*[.!]?$|[\s,，]*(?:please|pls|plz|thanks|thank\s+you|谢谢)\s*[.!。！]?$"
     r"|\s+(?:from|in|on)\s+(?:it|this|here|there|them|the\s+(?:last|final)\s+page)\s*[.!]?$"
     r"|[\s,，]*(?:(?:as|in|into|to)\s+(?:a\s+)?json(?:\s+(?:format|object))?|(?:以|用|按)?\s*json\s*(?:格式)?"
     r"(?:输出|返回)?|(?:输出|返回)\s*(?:为\s*)?json(?:\s*格式)?)\s*[.。!！]?$"
-    r"|(?:提取|抽取|找|摘|取|识别)?出来$|[吗呢]?[\s?？。.!！]+$|[吗呢]$",
+    r"|(?:提取|抽取|找|摘|抽|拿|取|识别)?出来$|[吗呢]?[\s?？。.!！]+$|[吗呢]$",
     re.IGNORECASE,
 )
 NOT_A_FIELD = re.compile(
     r"\b(?:about|where|whether|if|how|why|what|which|who|mentions?|mentioned|summary|summari[sz]e|explain"
-    r"|meaning|means)\b|关于|有关|涉及|总结|概括|解释|意思|为什么|讲讲|说说|介绍",
+    r"|meaning|means|help)\b|关于|有关|涉及|总结|概括|解释|意思|为什么|讲讲|说说|介绍",
     re.IGNORECASE,
 )
 # A "field" made only of these words names no field: "all fields", "the invoice fields", "发票信息".
