@@ -35,6 +35,7 @@ MUST_NOT_IMPORT = {
     "assistant.settings": ABOVE_THE_BOTTOM,
     "assistant.errors": ABOVE_THE_BOTTOM,
     "assistant.storage": ABOVE_THE_BOTTOM,
+    "assistant.resources": ABOVE_THE_BOTTOM,
     "assistant": (FRONT_ENDS,),  # every module outside the front ends
 }
 
