@@ -7,14 +7,14 @@ that has no template for a task (HunyuanOCR has no math prompt) uses the embedde
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 import yaml
 from langchain_core.prompts import ChatPromptTemplate
 
 from .errors import ArgumentError
+from .resources import prompts_dir
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+PROMPTS_DIR = prompts_dir()
 DEFAULT_PROFILE = "local-llm"
 
 _ROLES = {"system": "system", "human": "user", "ai": "assistant"}

@@ -27,10 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from .common import (
-    DATASETS,
     Section,
     cli,
-    manifest,
+    entries,
     missing_datasets,
     ratio_spread,
     ratios,
@@ -82,8 +81,7 @@ def items(quick: bool) -> list[Item]:
         )
     ]
     if not quick and not missing_datasets("receipts_sroie_dev"):
-        entry = next(e for e in manifest("receipts_sroie_dev") if len(e.get("qa") or []) >= 2)
-        path = DATASETS / "receipts_sroie_dev" / entry["file"]
+        entry, path = next((e, p) for e, p in entries("receipts_sroie_dev") if len(e.get("qa") or []) >= 2)
         questions = [qa["question"] for qa in entry["qa"]]
         out.append(Item(f"{path.name} (SROIE receipt)", path.name, path.read_bytes(), *questions[:2]))
     return out

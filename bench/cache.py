@@ -19,10 +19,9 @@ import time
 from pathlib import Path
 
 from .common import (
-    DATASETS,
     Section,
     cli,
-    manifest,
+    entries,
     median,
     missing_datasets,
     ms_spread,
@@ -41,8 +40,7 @@ def requests(quick: bool) -> list[tuple[str, str, bytes]]:
 
     out = [("read invoice.png (fixture, 1 page)", "invoice.png", fx.encode(fx.invoice_page().image, "PNG"))]
     if not quick and not missing_datasets("receipts_sroie_dev"):
-        entry = manifest("receipts_sroie_dev")[0]
-        path = DATASETS / "receipts_sroie_dev" / entry["file"]
+        _, path = entries("receipts_sroie_dev")[0]
         out.append((f"read {path.name} (SROIE receipt, 1 page)", path.name, path.read_bytes()))
     _, contract = fx.contract_pdf()
     out.append(("read contract.pdf (fixture scan, 2 pages)", "contract.pdf", contract.data))

@@ -178,6 +178,12 @@ def manifest(set_name: str) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def entries(set_name: str) -> list[tuple[dict, Path]]:
+    """A shared set's manifest lines, in order, each with the path of its file."""
+    folder = DATASETS / set_name
+    return [(entry, folder / entry["file"]) for entry in manifest(set_name)]
+
+
 def _load(name: str, path: Path) -> ModuleType:
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:

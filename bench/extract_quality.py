@@ -29,10 +29,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .common import (
-    DATASETS,
     Section,
     cli,
-    manifest,
+    entries,
     median,
     missing_datasets,
     ratio_spread,
@@ -71,11 +70,10 @@ class Result:
 def documents(quick: bool) -> list[Doc]:
     out = []
     for set_name, count in (QUICK_DOCS if quick else FULL_DOCS).items():
-        for entry in manifest(set_name)[:count]:
+        for entry, path in entries(set_name)[:count]:
             fields = {k: v for k, v in entry["fields"].items() if k.strip() and "," not in k}
             if quick and set_name == "forms_funsd_dev":
                 fields = dict(list(fields.items())[:QUICK_FORM_FIELDS])
-            path = DATASETS / set_name / entry["file"]
             out.append(Doc(set_name, entry["id"], path.name, path, fields))
     return out
 

@@ -24,10 +24,9 @@ import time
 from dataclasses import dataclass, field
 
 from .common import (
-    DATASETS,
     Section,
     cli,
-    manifest,
+    entries,
     median,
     missing_datasets,
     order,
@@ -80,12 +79,11 @@ class Item:
 def items(quick: bool) -> list[Item]:
     out = []
     for set_name in ("ocr_lines_dev", "pdfs_dev"):
-        for entry in manifest(set_name):
+        for entry, path in entries(set_name):
             if entry["task"] != "read" or (set_name == "pdfs_dev" and entry.get("kind") != "scanned"):
                 continue
             if quick and entry["id"] not in QUICK_IDS:
                 continue
-            path = DATASETS / set_name / entry["file"]
             kind = "pdf" if path.suffix.lower() == ".pdf" else "image"
             ref = entry.get("text")
             if ref and kind == "pdf":

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 
 from .attribution import Stage, attribute, profile, shares
 from .common import (
-    DATASETS,
     Section,
     cli,
-    manifest,
+    entries,
     median,
     missing_datasets,
     order,
@@ -70,9 +69,8 @@ def pdfs(quick: bool) -> list[Pdf]:
 
     out = []
     if not missing_datasets("pdfs_dev"):
-        for entry in manifest("pdfs_dev"):
+        for entry, path in entries("pdfs_dev"):
             if entry.get("kind") == "born_digital":
-                path = DATASETS / "pdfs_dev" / entry["file"]
                 out.append(Pdf(path.name, path.read_bytes(), 0))
     pages = 10 if quick else SYNTHETIC_PAGES
     texts = [

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .attribution import OTHER, Stage, attribute, profile, shares
-from .common import DATASETS, DOCS, Section, cli, manifest, median, missing_datasets, runs_for, spread, table
+from .common import DOCS, Section, cli, entries, median, missing_datasets, runs_for, spread, table
 
 PROFILES = DOCS / "profiles"
 TASKS = ["read", "ask", "extract", "translate"]
@@ -60,7 +60,7 @@ STAGES = [
     Stage("grounding the answer on the page", "assistant/tasks/grounding.py", "locate_same_date"),
     Stage("field checks (kinds, checksums, locating)", "assistant/tasks/extract.py", "verify_field"),
     Stage("re-rendering the translated page", "assistant/documents/render.py", "render_translation"),
-    Stage("math (sympy)", "assistant/tasks/mathsolve.py", "solve"),
+    Stage("math (sympy)", "assistant/tasks/mathsolve/solve.py", "solve"),
 ]
 
 
@@ -101,12 +101,10 @@ def jobs(llm: Any, tmp: Path, quick: bool) -> list[Job]:
         question, fields = "价税合计是多少？", ["发票号码", "开票日期", "价税合计"]
         sign_name, sign = name, data
     else:
-        entry = manifest("receipts_sroie_dev")[0]
-        path = DATASETS / "receipts_sroie_dev" / entry["file"]
+        entry, path = entries("receipts_sroie_dev")[0]
         name, data = path.name, path.read_bytes()
         question, fields = entry["qa"][0]["question"], list(entry["fields"])
-        sign_entry = next(e for e in manifest("ocr_lines_dev") if e["task"] == "translate")
-        sign_path = DATASETS / "ocr_lines_dev" / sign_entry["file"]
+        sign_path = next(p for e, p in entries("ocr_lines_dev") if e["task"] == "translate")
         sign_name, sign = sign_path.name, sign_path.read_bytes()
     if quick:  # fewer fields: fewer tokens to generate
         fields = [f for f in fields if f in ("date", "total")] or fields[:2]

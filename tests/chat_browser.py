@@ -14,6 +14,7 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from tests.conftest import REPO, cli_command
@@ -42,6 +43,27 @@ _SCROLLER = """async (selector) => {
     };
 """
 ANSWER_TIMEOUT_MS = 240_000  # two cores, OCR and a 1.5B model, maybe another session at the same time
+VIEWPORT = {"width": 1280, "height": 1000}
+
+
+@contextmanager
+def chromium():
+    """Debian's chromium, headless under Playwright (the `browser` fixture of conftest.py)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: bash .ci/install installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def new_context(browser):
+    """A fresh browser profile (no cookies, no login) with a desktop window and an English locale."""
+    return browser.new_context(viewport=VIEWPORT, locale="en-US")
 
 
 def free_port() -> int:

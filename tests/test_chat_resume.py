@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests import fixtures as fx
-from tests.chat_browser import CHROMIUM, CHROMIUM_ARGS, Chat, chat_server
+from tests.chat_browser import Chat, chat_server, new_context
 
 pytestmark = pytest.mark.e2e
 
@@ -67,26 +67,10 @@ def server(tmp_path_factory, session_cache_dir):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: bash .ci/install installs Debian's chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
 def invoice(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("resume-uploads") / "invoice.png"
     fx.invoice_page().image.save(path)
     return path
-
-
-def _context(browser):
-    return browser.new_context(viewport={"width": 1280, "height": 1000}, locale="en-US")
 
 
 def _threads(data: Path) -> dict[str, dict]:
@@ -125,7 +109,7 @@ def _ask_the_restored_document(chat: Chat, screenshot: str) -> None:
 
 
 def test_the_chat_needs_a_login(browser, server):
-    context = _context(browser)
+    context = new_context(browser)
     try:
         chat = Chat.at_login(context.new_page(), server.url)
         page = chat.page
@@ -153,7 +137,7 @@ def test_the_chat_needs_a_login(browser, server):
 
 
 def test_a_resumed_chat_has_its_documents_back_even_after_a_restart(browser, server, invoice):
-    context = _context(browser)
+    context = new_context(browser)
     try:
         chat = Chat.at_login(context.new_page(), server.url)
         chat.log_in(USER, PASSWORD)
@@ -189,7 +173,7 @@ def test_a_resumed_chat_has_its_documents_back_even_after_a_restart(browser, ser
 
     # 4. The server restarts on the same data folder; alice comes back in a fresh browser.
     server.restart()
-    context = _context(browser)
+    context = new_context(browser)
     try:
         chat = Chat.at_login(context.new_page(), server.url)
         chat.log_in(USER, PASSWORD)

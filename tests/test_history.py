@@ -333,7 +333,7 @@ def test_storage_writes_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     def fail(*args: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(history.os, "replace", fail)
+    monkeypatch.setattr("assistant.storage.os.replace", fail)
     with pytest.raises(OSError, match="disk full"):
         asyncio.run(storage.upload_file("u/e/a b#1.png", b"lost"))
     monkeypatch.undo()

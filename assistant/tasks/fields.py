@@ -10,8 +10,11 @@ import re
 
 from ..errors import ArgumentError
 
-# 和/及 separate names only between CJK names ("金额和税号"), not inside words such as 总和 or 涉及.
-_SPLIT = re.compile(r"\s*(?:[,，、;；]|\band\b|以及|(?<=[\u4e00-\u9fff]{2})[和及](?=[\u4e00-\u9fff]{2}))\s*")
+# 和/及 separate names only between CJK names ("金额和税号") or as a word of their own in mixed text
+# ("invoice number 和 date"), not inside words such as 总和 or 涉及.
+_SPLIT = re.compile(
+    r"\s*(?:[,，、;；]|\band\b|以及|(?<=[\u4e00-\u9fff]{2})[和及](?=[\u4e00-\u9fff]{2})|(?<=\s)[和及与](?=\s))\s*"
+)
 _LEAD = re.compile(
     r"^\s*(?:please\s+)?(?:(?:extract|get|find|pull out)\b|请?(?:帮我)?(?:提取|识别|抽取|获取)出?|找出)?\s*"
     r"(?:the\s+)?(?:(?:following\s+)?fields?\b\s*|字段\s*(?=[:：]))?[:：]?\s*",

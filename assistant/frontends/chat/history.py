@@ -14,11 +14,8 @@ Settings (assistant.settings, from the environment):
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import mimetypes
-import os
-import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
@@ -34,6 +31,7 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from assistant.settings import Settings
+from assistant.storage import write_atomic
 
 FILES_PREFIX = "/history-files"
 _ROUTE_NAME = "doc-assistant-history-files"
@@ -225,21 +223,6 @@ def resolve_key(root: Path, key: str) -> Path:
     return path
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)  # readers see the old file or the whole new one, never a part
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 class LocalStorageClient(BaseStorageClient):
     """Element files in a local folder, object keys as relative paths, read through ``mount_files``."""
 
@@ -266,7 +249,7 @@ class LocalStorageClient(BaseStorageClient):
         if not overwrite and path.exists():
             return {}
         payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-        await asyncio.to_thread(_write_atomic, path, payload)
+        await asyncio.to_thread(write_atomic, path, payload)
         return {"object_key": object_key, "url": await self.get_read_url(object_key)}
 
     async def delete_file(self, object_key: str) -> bool:

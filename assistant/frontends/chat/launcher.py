@@ -2,7 +2,8 @@
 
 Chainlit treats its working directory as the app root: it reads .chainlit/ and chainlit.md there and
 writes its upload folder (.files/) there. A runtime folder in the data folder links back to the
-project's .chainlit/, so the chat starts the same from any directory and writes nothing into the project.
+project's .chainlit/ (inside the installed package for a wheel: assistant.resources), so the chat starts the
+same from any directory and writes nothing into the project.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ import os
 import shutil
 from pathlib import Path
 
+from ...resources import chainlit_dir
 from ...settings import get_settings
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
-CONFIG_DIR = PROJECT_ROOT / ".chainlit"
+CONFIG_DIR = chainlit_dir()
 APP_FILE = Path(__file__).with_name("app.py")
 
 

@@ -8,8 +8,6 @@ chat loads its documents back from the store.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from ...documents.ingest import load_document
 from ...documents.model import Document
 from ...errors import ArgumentError, InputError
 from ...settings import Settings
+from ...storage import write_atomic
 
 SHA256_HEX = 64
 
@@ -37,11 +36,7 @@ class UploadStore:
         digest = hashlib.sha256(data).hexdigest()
         path = self._path(digest)
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            os.replace(tmp, path)
+            write_atomic(path, data)
         return digest
 
     def load(self, digest: str) -> bytes:
