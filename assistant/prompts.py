@@ -7,6 +7,7 @@ that has no template for a task (HunyuanOCR has no math prompt) uses the embedde
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 import yaml
 from langchain_core.prompts import ChatPromptTemplate

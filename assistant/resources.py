@@ -1,7 +1,7 @@
 """Where the data folders of doc-assistant are: the prompt templates and the chat's Chainlit configuration.
 
 The repository keeps them at its top level (prompts/, .chainlit/); a wheel installs them inside the
-package as assistant/_prompts and assistant/_chainlit (setup.py maps them there). Both are real folders
+package as assistant/_prompts and assistant/_chainlit (pyproject.toml maps them there). Both are real folders
 on disk: the package is never run from a zip, and Chainlit needs a folder path.
 """
 

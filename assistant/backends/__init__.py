@@ -1,0 +1,1 @@
+"""Model backends: one protocol (base), llama.cpp in process (local), OpenAI-compatible servers (openai)."""
