@@ -33,3 +33,63 @@ def language_name(code: str, in_language: str = "en") -> str:
     """The name of a language code as a prompt in `in_language` ('en' or 'zh') writes it."""
     names = CHINESE_NAMES if in_language == "zh" else LANGUAGE_NAMES
     return names.get(code, LANGUAGE_NAMES.get(code, code))
+
+
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def text_language(text: str) -> str:
+    """The script a text is mostly written in, as a language: 'zh', 'ja', 'ko', or 'en' for Latin and the
+    rest. Rough by design: it decides whether a question must be carried over to the documents' language."""
+    letters = len(_LETTER.findall(text)) or 1
+    kana, hangul, han = (len(p.findall(text)) for p in (_KANA, _HANGUL, _HAN))
+    if hangul / letters > 0.2:
+        return "ko"
+    if kana / letters > 0.1:
+        return "ja"
+    if han / letters > 0.2:
+        return "zh"
+    return "en"
+
+
+_SCRIPT_OF_TARGET = {
+    "zh": "han", "zh-hans": "han", "zh-hant": "han", "zh-tw": "han", "ja": "ja", "ko": "hangul",
+}  # fmt: skip
+
+
+def foreign_script(text: str, target: str) -> str:
+    """The characters of `text` in a script the target language is not written in ('' when there are none):
+    Chinese characters left in an English translation, Hangul in a Chinese one."""
+    script = _SCRIPT_OF_TARGET.get(target, "latin")
+    if script == "ja":
+        pattern = _HANGUL
+    elif script == "han":
+        pattern = re.compile(f"{_KANA.pattern}|{_HANGUL.pattern}")
+    elif script == "hangul":
+        pattern = re.compile(f"{_KANA.pattern}|{_HAN.pattern}")
+    else:
+        pattern = re.compile(f"{_KANA.pattern}|{_HANGUL.pattern}|{_HAN.pattern}")
+    return "".join(pattern.findall(text))
+
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+              "八": 8, "九": 9}  # fmt: skip
+
+
+def chinese_number(text: str) -> int | None:
+    """'四' 4, '十二' 12, '二十' 20, '一百零五' 105, '12' 12; None for anything else."""
+    if text.isdigit():
+        return int(text)
+    value, current = 0, 0
+    for ch in text:
+        if ch in _CN_DIGITS:
+            current = _CN_DIGITS[ch]
+        elif ch in "十百":
+            value += (current or 1) * (10 if ch == "十" else 100)
+            current = 0
+        else:
+            return None
+    return value + current if text else None

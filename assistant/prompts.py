@@ -41,7 +41,16 @@ def template(task: str, lang: str, profile: str = DEFAULT_PROFILE) -> ChatPrompt
 
 def hints(task: str, lang: str, profile: str = DEFAULT_PROFILE) -> dict[str, str]:
     """Optional per-kind hints a task's file carries under `hints` (extract's field descriptions)."""
-    table = _variants(task, profile).get("hints") or {}
+    return _section(task, "hints", lang, profile)
+
+
+def parts(task: str, lang: str, profile: str = DEFAULT_PROFILE) -> dict[str, str]:
+    """Pieces of a prompt a task's file carries under `parts`, which the task puts together itself."""
+    return _section(task, "parts", lang, profile)
+
+
+def _section(task: str, key: str, lang: str, profile: str) -> dict[str, str]:
+    table = _variants(task, profile).get(key) or _variants(task, DEFAULT_PROFILE).get(key) or {}
     return table.get(lang) or table.get("en") or {}
 
 
@@ -62,3 +71,10 @@ def profile(name: str) -> dict:
         known = sorted(p.parent.name for p in PROMPTS_DIR.glob("*/profile.yaml"))
         raise ArgumentError(f"unknown model profile {name!r}: use one of {', '.join(known)}")
     return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=8)
+def glossary(profile: str = DEFAULT_PROFILE) -> dict[str, dict[str, dict[str, str]]]:
+    """Terms by source language, each with its usual wording per target (prompts/<profile>/glossary.yaml)."""
+    path = _task_file("glossary", profile)
+    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}

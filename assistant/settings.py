@@ -47,9 +47,12 @@ class Settings(BaseSettings):
     # The embedded language model: the packaged GGUF (assembled into model_dir), or any GGUF by path.
     llm_model: Path | None = None
     model_dir: Path = Field(default_factory=_default_model_dir)
-    llm_context: int = 4096
+    llm_context: int = 8192  # tokens: a whole document of context_tokens, the conversation and the answer
     llm_threads: int = 0  # 0: every core
-    prompt_tokens: int = 500  # the ask prompt's budget for document text and question
+    prompt_tokens: int = 500  # the ask prompt's budget for retrieved passages and question
+    # Documents up to this many tokens go to the model whole (their part of the prompt is evaluated once and
+    # kept); longer ones are answered from retrieved passages.
+    context_tokens: int = 3500
 
     # Kept data: the chat's uploaded documents, its history database and the files it shows.
     data_dir: Path = Field(default_factory=_default_data_dir)

@@ -73,9 +73,16 @@ class Backend(Protocol):
         images: Sequence[Image.Image] = (),
         json_schema: dict[str, Any] | None = None,
         max_tokens: int | None = None,
+        keep_prefix: str | None = None,
     ) -> Iterator[str]:
         """The reply's text pieces as they are generated. `images` go with the last user message; `max_tokens`
-        None is the profile's budget."""
+        None is the profile's budget. `keep_prefix`: text the prompt holds (a document) whose part of the
+        prompt is worth keeping evaluated for the next questions (a backend may ignore it)."""
+        ...
+
+    def prepare(self, messages: list[Message], keep_prefix: str) -> None:
+        """Evaluate the prompt up to the end of `keep_prefix` now (when a document arrives), so that the
+        questions that follow start from there. A backend that cannot keep state does nothing."""
         ...
 
     def count_tokens(self, text: str) -> int: ...

@@ -47,6 +47,7 @@ class OpenAIBackend:
         images: Sequence[Image.Image] = (),
         json_schema: dict[str, Any] | None = None,
         max_tokens: int | None = None,
+        keep_prefix: str | None = None,  # the server keeps prefixes itself, where it is set to
     ) -> Iterator[str]:
         if images:
             messages = with_images(messages, [image_part(image, self.max_side) for image in images])
@@ -59,6 +60,9 @@ class OpenAIBackend:
         # The profile's budget bounds the task's: a server with a short context is configured there.
         budget = min(max_tokens or self.max_tokens, self.max_tokens)
         return self.client.stream(messages, max_tokens=budget, **sampling)
+
+    def prepare(self, messages: list[Message], keep_prefix: str) -> None:
+        return None  # vLLM caches prefixes itself (when prefix caching is on); nothing to do here
 
     def count_tokens(self, text: str) -> int:
         # The server's tokenizer is remote; a CJK character or four other characters is about one token.

@@ -50,6 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common(translate)
 
+    chat = commands.add_parser(
+        "chat", help="a conversation about the documents in the terminal (follow-ups, streaming, citations)"
+    )
+    chat.add_argument("files", nargs="+", metavar="FILE", help="PNG, JPEG, WebP, TIFF, BMP, GIF or PDF")
+    _add_common(chat)
+
     model = commands.add_parser("model", help="assemble and check the embedded language model")
     model.add_argument("--json", action="store_true")
 
@@ -115,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
 
         extra = [a for a in args.extra if a != "--"]
         return run_vllm(args.model, args.revision, args.host, args.port, args.gpu_memory, args.python, extra)
+    if args.command == "chat":
+        return _chat(args)
     if args.command == "api":
         from .api.server import run_api
 
@@ -141,6 +149,15 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `doc-assistant read x.pdf | head` closed the pipe: not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from .terminal_chat import run_chat
+
+    try:
+        return run_chat(args.files, _settings(args), args.lang)
+    except DocAssistantError as exc:
+        return _fail(args, exc.code, exc.message, EXIT_INPUT if isinstance(exc, InputError) else EXIT_ENGINE)
 
 
 def _settings(args: argparse.Namespace) -> Settings:

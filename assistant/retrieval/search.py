@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..documents.model import Page, Region
+from ..languages import chinese_number
 from .embeddings import embed_passages, embed_query
 from .keyword import BM25, CJK_CLASS, tokenize
 
@@ -110,6 +111,30 @@ def estimate_tokens(text: str) -> int:
     return cjk + math.ceil((len(text) - cjk) / 4)
 
 
+_NAMED_CLAUSE = re.compile(
+    r"第\s*([一二三四五六七八九十百零〇两\d]+)\s*([条章节款])|\b(article|section|clause)\s+(\d+(?:\.\d+)*|[ivx]+)\b",
+    re.IGNORECASE,
+)
+
+
+def clause_label(text: str) -> str | None:
+    """'第四条' or 'article 7' for a passage that starts with that clause's heading, else None."""
+    match = _NAMED_CLAUSE.match(text.strip())
+    return _label(match) if match else None
+
+
+def named_clauses(question: str) -> set[str]:
+    """The clauses a question names: {'第四条'}, {'article 7'}."""
+    return {_label(m) for m in _NAMED_CLAUSE.finditer(question)}
+
+
+def _label(match: re.Match[str]) -> str:
+    if match.group(1):
+        number = chinese_number(match.group(1))
+        return f"第{match.group(1) if number is None else number}{match.group(2)}"
+    return f"{match.group(3).lower()} {match.group(4).lower()}"
+
+
 def _min_max(values: np.ndarray) -> np.ndarray:
     low, high = float(values.min()), float(values.max())
     if high - low < 1e-9:  # all equal: no side information to rank on
@@ -134,6 +159,10 @@ def retrieve(question: str, passages: list[Passage], k: int = 6, token_budget: i
     terms = [len(specific.intersection(doc)) for doc in docs]
     semantic = embed_passages([p.text for p in passages]) @ embed_query(question)
     fused = KEYWORD_WEIGHT * _min_max(keyword) + SEMANTIC_WEIGHT * _min_max(semantic)
+    if named := named_clauses(question):
+        # "第四条说了什么？", "What does Article 7 say?": the clause the question names comes first.
+        starts = np.array([clause_label(p.text) in named for p in passages], dtype=float)
+        fused = fused + starts
     chosen: list[int] = []
     used = 0
     for i in sorted(range(len(passages)), key=lambda i: -fused[i]):

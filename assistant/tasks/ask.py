@@ -1,35 +1,41 @@
-"""The ask task: retrieve the regions that bear on the question, answer from them, cite what was used.
+"""The ask task: answer from the documents (whole when they fit, else the passages that bear on the
+question), check the answer's values against that evidence, cite what was located.
 
-Retrieval keeps the prompt near `prompt_tokens` (about 500), which is what makes a 1.5B model on two
-cores answer in seconds; a backend that sees images also gets the pages those passages are on. The answer
-streams; afterwards its spans are grounded back to the page's regions and only what was actually located
-is cited. When retrieval finds nothing relevant, the model is not asked.
+A document that fits the context budget goes to the model whole; its part of the prompt is kept evaluated
+(prepare() does it when a document arrives), so questions about it cost only their own tokens. A longer
+document is answered from retrieved passages, found in the documents' language when the question is in
+another. A list or summary question gathers more of them and answers item by item, each cited. The answer
+streams; NOT FOUND is held back. When nothing in the documents bears on the question, the model is not asked.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable, Sequence
 
 from .. import prompts
-from ..answer import Answer
-from ..backends.base import Backend
-from ..documents.model import Document, Page
+from ..answer import Answer, Citation
+from ..backends.base import Backend, Message
+from ..documents.model import Document
 from ..languages import language_of
-from ..retrieval.search import Hit, build_passages, estimate_tokens, is_relevant, retrieve
 from ..settings import Settings
-from .grounding import ground_answer, locate_same_date, located_regions
+from .answer_checks import check_values
+from .evidence import Evidence, fits_whole, gather, whole_documents
+from .grounding import Located, ground_answer, locate_same_date, located_regions
 from .math import is_math_question, solve_math
-from .read import ReadPages, elapsed_ms, read_pages
-from .request import Progress, TokenSink
+from .questions import wants_list, wants_summary
+from .read import elapsed_ms, read_pages
+from .request import Progress, TokenSink, Turn
 
 NOT_FOUND = "NOT FOUND"
 NOT_FOUND_TEXT = {
     "en": "The documents do not say: nothing in them answers this question.",
     "zh": "文档中没有找到与这个问题相关的内容。",
 }
-ANSWER_TOKENS = 200
-INSTRUCTION_TOKENS = 80  # the prompt's own words, beside the excerpts and the question
+ANSWER_TOKENS = {"fact": 200, "list": 400, "summary": 450}
+HISTORY_TURNS = 6  # earlier questions (with their answers) the model is shown
+_ITEM = re.compile(r"^\s*(?:[-*•·]|\d{1,2}[.)、]|[(（]\d{1,2}[)）])\s*")
 
 
 def ask(
@@ -41,6 +47,7 @@ def ask(
     lang: str | None = None,
     on_token: TokenSink | None = None,
     progress: Progress | None = None,
+    history: Sequence[Turn] = (),
 ) -> Answer:
     started = time.perf_counter()
     read = read_pages(documents, pages, lang, settings, progress=progress)
@@ -48,68 +55,139 @@ def ask(
     variant = language_of(question)
     all_regions = located_regions(read.pages)
 
-    if is_math_question(question):
+    if is_math_question(question, read.text()):
         solved = solve_math(read.pages, question, backend, variant, all_regions, on_token)
         if solved is not None:
             solved.notes[:0] = notes
             solved.elapsed_ms = elapsed_ms(started)
             return solved
 
-    passages = build_passages(read.pages)
-    budget = max(120, settings.prompt_tokens - estimate_tokens(question) - INSTRUCTION_TOKENS)
-    whole = sum(estimate_tokens(p.text) for p in passages) <= budget
-    if whole:
-        # The whole document fits the prompt (a receipt, a label): nothing needs choosing, and the model,
-        # told to answer only from it, says NOT FOUND itself. Retrieval's relevance gate is for choosing.
-        hits = [Hit(p, 1.0, 0.0, 0.0) for p in passages]
-    else:
-        hits = retrieve(question, passages, token_budget=budget)
-    if not hits or not (whole or is_relevant(hits)):
-        text = NOT_FOUND_TEXT[variant]
-        if on_token:
-            on_token(text)
+    kind = "summary" if wants_summary(question) else "list" if wants_list(question) else "fact"
+    evidence = gather(read, question, backend, settings, kind)
+    if evidence is None:
         notes.append("retrieval found nothing relevant; the model was not asked")
-        return Answer("ask", text, [], notes, cached=False, elapsed_ms=elapsed_ms(started))
+        return _not_found(variant, notes, started, on_token)
+    notes.extend(evidence.notes)
 
-    context = "\n".join(f"[{i}] {hit.passage.text}" for i, hit in enumerate(hits, 1))
-    profile = backend.profile
-    messages = prompts.messages(
-        "ask", profile.prompt_variant(variant), profile.name, context=context, question=question
+    messages = _messages(evidence, question, kind, history, backend, variant)
+    shown = evidence.pages[: backend.profile.max_images] if backend.sees_images else []
+    reply = backend.generate(
+        messages,
+        images=[page.load_image() for _, page in shown],
+        max_tokens=ANSWER_TOKENS[kind],
+        keep_prefix=evidence.context if evidence.whole else None,
     )
-    shown = evidence_pages(hits, read, profile.max_images) if backend.sees_images else []
-    images = [page.load_image() for page in shown]
-    text = _stream_answer(backend.generate(messages, images=images, max_tokens=ANSWER_TOKENS), on_token)
+    text = _stream_answer(reply, on_token)
     if text.upper().startswith(NOT_FOUND):
-        notes.append("the model found no answer in the retrieved excerpts")
-        if on_token:
-            on_token(NOT_FOUND_TEXT[variant])
-        return Answer("ask", NOT_FOUND_TEXT[variant], [], notes, cached=False, elapsed_ms=elapsed_ms(started))
+        notes.append("the model found no answer in the documents" if evidence.whole else
+                     "the model found no answer in the retrieved excerpts")  # fmt: skip
+        return _not_found(variant, notes, started, on_token)
 
-    # Ground in the retrieved regions first: the answer came from them.
+    checked = check_values(text, question, [hit.passage.text for hit in evidence.hits])
+    notes.extend(checked.notes)
+    if not checked.text.strip():
+        notes.append("no part of the answer is supported by the documents, so it is not shown")
+        return _not_found(variant, notes, started, on_token, after_text=True)
     retrieved = [
         (hit.passage.file, hit.passage.page, hit.passage.page_size, region)
-        for hit in hits
+        for hit in evidence.hits
         for region in hit.passage.regions
     ]
-    citations = (
-        ground_answer(text, retrieved)
-        or ground_answer(text, all_regions)
-        or locate_same_date(text, all_regions)
-    )
-    if not citations:
+    answer = Answer("ask", checked.text, [], notes, cached=False)
+    if kind == "fact":
+        answer.citations = _cite(checked.text, retrieved, all_regions)
+    else:
+        answer.citations, answer.extra["item_citations"] = _cite_items(checked.text, retrieved, all_regions)
+    if not answer.citations:
         notes.append("no part of the answer could be located on the pages, so nothing is cited")
-    return Answer("ask", text, citations, notes, cached=False, elapsed_ms=elapsed_ms(started))
+    answer.elapsed_ms = elapsed_ms(started)
+    return answer
 
 
-def evidence_pages(hits: Sequence[Hit], read: ReadPages, limit: int) -> list[Page]:
-    """The pages of the best hits, at most `limit`, in document order: what a vision model is shown."""
-    best: dict[tuple[str, int], float] = {}
-    for hit in hits:
-        key = (hit.passage.file, hit.passage.page)
-        best[key] = max(best.get(key, 0.0), hit.score)
-    order = list(best)  # document order: hits come in it
-    chosen = set(sorted(order, key=lambda key: -best[key])[:limit])
-    return [read.page(file, number) for file, number in order if (file, number) in chosen]
+def prepare(
+    documents: Sequence[Document], backend: Backend, settings: Settings, lang: str | None = None
+) -> bool:
+    """Evaluate the documents' part of an ask prompt now (a chat does it when a document arrives), so that
+    the questions that follow start from there. False when they are too long to go to the model whole."""
+    read = read_pages(documents, None, lang, settings)
+    context = whole_documents(read)
+    if not fits_whole(context, backend, settings):
+        return False
+    parts = prompts.parts("ask", "en", backend.profile.name)
+    messages = prompts.messages(
+        "ask", "en", backend.profile.name, context=context, question=parts["question"].format(question="")
+    )
+    backend.prepare(messages, keep_prefix=context)
+    return True
+
+
+def _messages(
+    evidence: Evidence, question: str, kind: str, history: Sequence[Turn], backend: Backend, variant: str
+) -> list[Message]:
+    """The prompt: the documents (or excerpts), the earlier turns, the question and how to answer it.
+
+    With the documents whole, earlier turns are real chat turns after them, so each new question extends
+    the last prompt (its evaluated part is reused as it stands); with excerpts, they are a few lines of text.
+    """
+    profile = backend.profile
+    parts = prompts.parts("ask", variant, profile.name)
+    block = parts["summary"] if kind == "summary" else parts["question"].format(question=question)
+    if kind == "list":
+        block += "\n" + parts["list"]
+    recent = list(history)[-HISTORY_TURNS:]
+    if evidence.whole and recent:
+        first, *rest = recent
+        messages = prompts.messages(
+            "ask", profile.prompt_variant(variant), profile.name, context=evidence.context,
+            question=parts["question"].format(question=first.question),
+        )  # fmt: skip
+        messages.append({"role": "assistant", "content": first.answer})
+        for turn in rest:
+            messages.append({"role": "user", "content": parts["question"].format(question=turn.question)})
+            messages.append({"role": "assistant", "content": turn.answer})
+        messages.append({"role": "user", "content": block})
+        return messages
+    if recent:
+        turns = "\n".join(parts["turn"].format(question=t.question, answer=t.answer) for t in recent)
+        block = parts["earlier"].format(turns=turns) + block
+    return prompts.messages(
+        "ask", profile.prompt_variant(variant), profile.name, context=evidence.context, question=block
+    )
+
+
+def _cite(text: str, retrieved: Sequence[Located], all_regions: Sequence[Located]) -> list[Citation]:
+    # Ground in the evidence first: the answer came from it.
+    found = ground_answer(text, retrieved) or ground_answer(text, all_regions)
+    return found or locate_same_date(text, all_regions)
+
+
+def _cite_items(
+    text: str, retrieved: Sequence[Located], all_regions: Sequence[Located]
+) -> tuple[list[Citation], list[dict]]:
+    """A list answer cited item by item: the citations, and each item with the positions of its own."""
+    citations: list[Citation] = []
+    items = []
+    for line in text.splitlines():
+        item = _ITEM.sub("", line).strip()
+        if not item:
+            continue
+        positions = []
+        for citation in _cite(item, retrieved, all_regions):
+            if citation not in citations:
+                citations.append(citation)
+            positions.append(citations.index(citation))
+        items.append({"text": item, "citations": positions})
+    return citations, items
+
+
+def _not_found(
+    variant: str, notes: list[str], started: float, on_token: TokenSink | None, after_text: bool = False
+) -> Answer:
+    """The documents-do-not-say answer; `after_text`: a reply was already streamed and is withdrawn."""
+    text = NOT_FOUND_TEXT[variant]
+    if on_token:
+        on_token(f"\n\n{text}" if after_text else text)
+    return Answer("ask", text, [], notes, cached=False, elapsed_ms=elapsed_ms(started))
 
 
 def _stream_answer(pieces: Iterable[str], on_token: TokenSink | None) -> str:

@@ -11,7 +11,7 @@ from ..documents.model import Document
 from ..errors import ArgumentError
 from ..limits import model_slots
 from ..settings import Settings
-from .ask import ask
+from .ask import ask, prepare
 from .extract import extract
 from .read import read_documents
 from .request import Progress, TaskRequest, TokenSink
@@ -29,14 +29,15 @@ def _run_model_task(
 ) -> Answer:
     common = {"pages": request.pages, "lang": request.lang, "progress": progress}
     if request.task == "ask":
-        return ask(documents, request.question or "", backend, settings, on_token=on_token, **common)
+        question, history = request.question or "", request.history
+        return ask(documents, question, backend, settings, on_token=on_token, history=history, **common)
     if request.task == "extract":
         fields = list(request.fields or [])
         return extract(
             documents, fields, backend, settings, normalize_dates=request.normalize_dates, **common
         )
     out_dir = request.out_dir or settings.cache_dir / "translations"
-    return translate(documents, request.target_lang, backend, settings, out_dir, **common)
+    return translate(documents, request.target_lang, backend, settings, out_dir, on_token=on_token, **common)
 
 
 def run_task(
@@ -62,3 +63,11 @@ def run_task(
     with model_slots(settings.max_model_calls).hold(settings.model_wait_s):
         backend = get_backend(settings)
         return _run_model_task(request, documents, backend, settings, on_token, progress)
+
+
+def prepare_documents(documents: Sequence[Document], settings: Settings, lang: str | None = None) -> bool:
+    """Get documents into the model ahead of the questions (see ask.prepare). Blocking; False when they are
+    too long to go to the model whole (questions are then answered from retrieved passages)."""
+    if not documents:
+        return False
+    return prepare(documents, get_backend(settings), settings, lang)

@@ -1,8 +1,15 @@
-"""The math path of ask: a problem on the page is solved with sympy and checked by substitution; one sympy
-cannot parse is solved by the model and marked "not checked"."""
+"""The math path of ask: a problem on the page is solved with sympy and checked.
+
+First an equation the page states outright ("解方程：3x + 5 = 20") is solved and checked by substitution
+(mathsolve). Otherwise the model writes the problem as a short sympy program (the formula of a word
+problem, a fraction to decompose, a limit) and sympy runs it in a sandbox; where the program states an
+equation, the answer is substituted back into it. The answer comes first ("h = 58"), then how. A problem no
+program solves is answered by the model in words and marked "not checked".
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from .. import prompts
@@ -10,19 +17,42 @@ from ..answer import Answer
 from ..backends.base import Backend
 from ..documents.model import Page
 from . import mathsolve
-from .grounding import Located, locate
+from .grounding import Located, ground_answer, locate
+from .mathsolve.sandbox import Outcome, run_program
 from .read import page_text
 from .replies import reply_text
 from .request import TokenSink
 
 MATH_WORDS = ("solve", "equation", "calculate", "math", "解", "方程", "计算", "这道题")
+# What a page holding a problem says: an instruction to find, round or express something. (Contracts say
+# "计算" and "要求" too: those alone are no problem.)
+_PROBLEM_CUES = re.compile(
+    r"\b(?:find|solve|simplify|work out|round (?:your|the) answer|to the nearest|decimal places?"
+    r"|exact (?:value|area)|in terms of π)\b"
+    r"|解方程|化简|保留.{1,3}小数|如图"
+    r"|求(?:出|解)?(?:[A-Za-z∠△]|.{0,4}(?:的值|长度|面积|体积|半径|周长|度数|距离|概率))",
+    re.IGNORECASE,
+)
+PROGRAM_TOKENS = 240
 MODEL_ANSWER_TOKENS = 320
 PROBLEM_CHARS = 1200  # of the page's text, in the model's prompt
+_ROUNDING = [
+    (re.compile(r"nearest (?:whole number|integer|unit)|保留整数|取整|精确到个位", re.I), 0),
+    (re.compile(r"(?:one|1) decimal place|nearest tenth|保留一位小数|精确到0?\.1|精确到十分位", re.I), 1),
+    (
+        re.compile(
+            r"(?:two|2) decimal places|nearest hundredth|保留两位小数|精确到0?\.01|精确到百分位", re.I
+        ),
+        2,
+    ),
+    (re.compile(r"(?:three|3) decimal places|保留三位小数", re.I), 3),
+]
 
 
-def is_math_question(question: str) -> bool:
+def is_math_question(question: str, page: str = "") -> bool:
+    """The question asks to solve something, or the page holds a problem and the question wants its answer."""
     low = question.casefold()
-    return any(word in low for word in MATH_WORDS)
+    return any(word in low for word in MATH_WORDS) or bool(page and _PROBLEM_CUES.search(page))
 
 
 def solve_math(
@@ -33,9 +63,10 @@ def solve_math(
     regions: Sequence[Located],
     on_token: TokenSink | None,
 ) -> Answer | None:
-    """Solve a problem on the page with sympy (checked); failing that, with the model (not checked).
-    None when the page holds no problem ("how is the dispute 解决"): then ask answers from the document."""
+    """None when the page holds no problem ("how is the dispute 解决"): then ask answers from the document."""
     text = "\n".join(page_text(page.regions) for _, page in pages)
+    if not text.strip():
+        return None
     result = mathsolve.solve(text)
     if result is not None:
         if result.checked:
@@ -47,16 +78,55 @@ def solve_math(
         if on_token:
             on_token(result.explanation)
         return Answer("ask", result.explanation, locate(result.problem, regions), [note])
-    if not mathsolve.find_equations(text):
+    if not (mathsolve.find_equations(text) or _PROBLEM_CUES.search(text)):
         return None
     profile = backend.profile
-    messages = prompts.messages(
-        "math", profile.prompt_variant(variant), profile.name, problem=text[:PROBLEM_CHARS], question=question
+    values = {"problem": text[:PROBLEM_CHARS], "question": question}
+    program = reply_text(
+        backend.generate(prompts.messages("math", variant, profile.name, **values), max_tokens=PROGRAM_TOKENS)
     )
+    outcome = run_program(program)
+    if outcome.answer is not None and outcome.checked is not False:
+        return _program_answer(outcome, program, text + "\n" + question, variant, regions, on_token)
+    notes = [f"the program the model wrote gave no answer ({outcome.error or 'it did not check'})"]
+    messages = prompts.messages("math_free", variant, profile.name, **values)
     pieces = []
     for piece in backend.generate(messages, max_tokens=MODEL_ANSWER_TOKENS):
         pieces.append(piece)
         if on_token:
             on_token(piece)
-    note = "not checked: sympy could not parse the problem, the model solved it"
-    return Answer("ask", reply_text(pieces), [], [note])
+    notes.append("not checked: sympy could not solve the problem, the model answered it")
+    return Answer("ask", reply_text(pieces), [], notes)
+
+
+def _program_answer(
+    outcome: Outcome, program: str, wording: str, variant: str, regions: Sequence[Located],
+    on_token: TokenSink | None,
+) -> Answer:  # fmt: skip
+    parts = prompts.parts("math", variant)
+    value = _as_asked(outcome, wording)
+    names = outcome.solved_for
+    answer = f"{names[0]} = {value}" if len(names) == 1 and not value.startswith("{") else value.strip("{}")
+    answer = answer.replace(": ", " = ") if outcome.answer and outcome.answer.startswith("{") else answer
+    steps = "; ".join(line.strip() for line in program.splitlines() if line.strip() and "```" not in line)
+    text = parts["answer"].format(answer=answer) + "\n" + parts["steps"].format(steps=steps)
+    if on_token:
+        on_token(text)
+    note = parts["checked"] if outcome.checked else parts["computed"]
+    # The numbers the program took from the page are what it can be checked against: cite where they stand.
+    citations = ground_answer(" ".join(re.findall(r"\d+(?:\.\d+)?", program)), regions)
+    return Answer("ask", text, citations, [note])
+
+
+def _as_asked(outcome: Outcome, wording: str) -> str:
+    """The answer rounded as the problem asks, else exact, with its decimal value beside an irrational one."""
+    exact = (outcome.answer or "").replace("**", "^").replace("*", "·").replace("pi", "π")
+    if outcome.decimal is None:
+        return exact
+    for pattern, places in _ROUNDING:
+        if pattern.search(wording):
+            rounded = round(float(outcome.decimal), places)
+            return str(int(rounded)) if places == 0 else f"{rounded:.{places}f}"
+    if re.search(r"exact|in terms of|精确值|用π表示", wording, re.I):
+        return exact
+    return f"{exact} ≈ {outcome.decimal}" if exact != outcome.decimal else exact

@@ -11,6 +11,14 @@ Progress = Callable[[str, int, int], None]  # (file name, page number, page coun
 
 
 @dataclass(frozen=True)
+class Turn:
+    """An earlier question about the documents and the answer it got (a conversation's memory for ask)."""
+
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True)
 class TaskRequest:
     task: str  # one of router.TASKS
     question: str | None = None  # ask
@@ -20,3 +28,4 @@ class TaskRequest:
     pages: str | None = None  # "1-3,5"; None: every page
     lang: str | None = None  # the documents' language; None: detect per page
     out_dir: Path | None = None  # translate's re-rendered pages; default: in the cache
+    history: tuple[Turn, ...] = ()  # ask: the conversation's earlier questions and answers, oldest first

@@ -1,18 +1,20 @@
 """The translate task: every text block translated in reading order, and the page re-rendered with the
 translations drawn into the original boxes, so the layout is kept.
 
-A backend that sees images is shown the page (HunyuanOCR reads and translates it in one pass); the others
-get the blocks as a numbered list, in batches. Where the reply has one line per block, each translation goes
-into its block's box; otherwise the whole translation is drawn over the text's area.
+The blocks go to the model as numbered lines and come back as numbered lines, streamed as they are written
+(no JSON grammar: it costs seconds a token here). Label vocabulary from the glossary goes along where the
+text uses it. A line that comes back missing, still in the source script, or without a number of the
+source is translated again on its own. A backend that sees images is shown the page (HunyuanOCR reads and
+translates it in one pass); where its reply has one line per block, each translation goes into its block's
+box, otherwise the whole translation is drawn over the text's area.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .. import prompts
@@ -21,14 +23,16 @@ from ..backends.base import Backend
 from ..documents.model import Box, Document, Page
 from ..documents.render import render_translation
 from ..errors import ArgumentError
-from ..languages import LANGUAGE_NAMES, language_name
+from ..languages import LANGUAGE_NAMES, foreign_script, language_name, text_language
 from ..settings import Settings
 from .read import elapsed_ms, read_pages
 from .replies import in_parallel, reply_text
-from .request import Progress
+from .request import Progress, TokenSink
 
 BATCH_BLOCKS = 16  # blocks per model call: enough context for consistent terms, short enough to stay fast
-_NUMBERED = re.compile(r"^\s*\d{1,3}[.)、:：]\s*")
+MAX_AGAIN = 8  # lines translated again on their own, per page at most
+_NUMBERED = re.compile(r"^\s*(\d{1,3})\s*[.)、:：]\s*(.*)$")
+_DIGITS = re.compile(r"\d+(?:[.,:/-]\d+)*")
 
 
 def translate(
@@ -40,6 +44,7 @@ def translate(
     pages: str | None = None,
     lang: str | None = None,
     progress: Progress | None = None,
+    on_token: TokenSink | None = None,
 ) -> Answer:
     started = time.perf_counter()
     target = target.lower()
@@ -49,8 +54,11 @@ def translate(
         )
     read = read_pages(documents, pages, lang, settings, progress=progress)
     out_dir.mkdir(parents=True, exist_ok=True)
+    notes = list(read.notes)
     translated = in_parallel(
-        lambda item: translate_page(item[1], target, backend), read.pages, backend.max_parallel
+        lambda item: translate_page(item[1], target, backend, notes, on_token),
+        read.pages,
+        backend.max_parallel,
     )
     texts, images = [], []
     for (name, page), blocks in zip(read.pages, translated, strict=True):
@@ -61,7 +69,7 @@ def translate(
         task="translate",
         text="\n\n".join(t for t in texts if t),
         citations=read.citations(),
-        notes=read.notes,
+        notes=notes,
         cached=False,
         elapsed_ms=elapsed_ms(started),
     )
@@ -69,7 +77,9 @@ def translate(
     return answer
 
 
-def translate_page(page: Page, target: str, backend: Backend) -> list[tuple[Box, str]]:
+def translate_page(
+    page: Page, target: str, backend: Backend, notes: list[str], on_token: TokenSink | None = None
+) -> list[tuple[Box, str]]:
     """The page's translations with the boxes they are drawn in."""
     regions = page.regions
     if not regions:
@@ -79,7 +89,7 @@ def translate_page(page: Page, target: str, backend: Backend) -> list[tuple[Box,
     blocks: list[tuple[Box, str]] = []
     for start in range(0, len(regions), size):
         batch = regions[start : start + size]
-        lines = translate_blocks([r.text for r in batch], target, backend, images)
+        lines = translate_blocks([r.text for r in batch], target, backend, images, notes, on_token)
         if len(lines) == len(batch):  # line for line: each translation in its own box
             blocks.extend((region.box, line) for region, line in zip(batch, lines, strict=True))
         elif lines:  # otherwise the whole translation over the text's area
@@ -94,42 +104,95 @@ def translate_page(page: Page, target: str, backend: Backend) -> list[tuple[Box,
     return blocks
 
 
-def translate_blocks(blocks: list[str], target: str, backend: Backend, images: Sequence = ()) -> list[str]:
-    """The translation of a batch of blocks: one line per block where the reply keeps the count."""
+def translate_blocks(
+    blocks: list[str],
+    target: str,
+    backend: Backend,
+    images: Sequence = (),
+    notes: list[str] | None = None,
+    on_token: TokenSink | None = None,
+) -> list[str]:
+    """The translation of a batch of blocks, one per block (unless the reply lost the count)."""
     profile = backend.profile
     # Instructions in Chinese when translating into Chinese (the prompt has a zh variant), else English.
     variant = profile.prompt_variant("zh" if target.startswith("zh") else "en")
+    name = language_name(target, variant)
+    parts = prompts.parts("translate", variant, profile.name)
+    terms = glossary_terms(blocks, target, profile.name)
     numbered = "\n".join(f"{i}. {text}" for i, text in enumerate(blocks, 1))
     messages = prompts.messages(
-        "translate", variant, profile.name, blocks=numbered, target=language_name(target, variant)
-    )
-    schema = {
-        "type": "object",
-        "properties": {
-            "translations": {
-                "type": "array",
-                "items": {"type": "string"},
-                "minItems": len(blocks),
-                "maxItems": len(blocks),
-            }
-        },
-        "required": ["translations"],
-    }
+        "translate", variant, profile.name, blocks=numbered, target=name,
+        terms=parts["terms"].format(terms=terms) if terms else "",
+    )  # fmt: skip
     # Room for the translation; a model that reads the image writes the text it read out first.
     budget = (48 + 3 * sum(len(text) for text in blocks)) * (2 if images else 1)
-    reply = reply_text(backend.generate(messages, images=images, json_schema=schema, max_tokens=budget))
-    return translation_lines(reply)
+    reply = _streamed_lines(backend.generate(messages, images=images, max_tokens=budget), on_token)
+    by_number = numbered_lines(reply, len(blocks))
+    if by_number is None:  # not numbered (a vision model's own format): its lines as they are
+        return [line.strip() for line in reply.splitlines() if line.strip()]
+    again = [i for i, text in enumerate(blocks) if not _complete(text, by_number.get(i), target)][:MAX_AGAIN]
+    for i in again:
+        message = [{"role": "user", "content": parts["again"].format(target=name, block=blocks[i])}]
+        retried = reply_text(backend.generate(message, max_tokens=48 + 3 * len(blocks[i])))
+        retried = retried.splitlines()[0].strip() if retried else ""
+        if retried and (_complete(blocks[i], retried, target) or i not in by_number):
+            by_number[i] = retried
+    left = [i + 1 for i, text in enumerate(blocks) if not _complete(text, by_number.get(i), target)]
+    if notes is not None and left:
+        notes.append(f"line(s) {', '.join(map(str, left))}: the translation keeps words of the original")
+    return [by_number.get(i, text) for i, text in enumerate(blocks)]
 
 
-def translation_lines(reply: str) -> list[str]:
-    """The translations in a reply: a JSON {"translations": [...]}, or its lines with any numbering cut."""
-    try:
-        value = json.loads(reply)
-    except json.JSONDecodeError:
-        value = None
-    if isinstance(value, dict) and isinstance(value.get("translations"), list):
-        return [str(t).strip() for t in value["translations"]]
-    return [_NUMBERED.sub("", line).strip() for line in reply.splitlines() if line.strip()]
+def numbered_lines(reply: str, count: int) -> dict[int, str] | None:
+    """Translations by block index from "1. ..." lines; None when the reply is not numbered at all."""
+    found: dict[int, str] = {}
+    for line in reply.splitlines():
+        match = _NUMBERED.match(line)
+        if match and 1 <= (number := int(match.group(1))) <= count and number - 1 not in found:
+            found[number - 1] = match.group(2).strip()
+    return found or None
+
+
+def glossary_terms(blocks: Sequence[str], target: str, profile: str) -> str:
+    """ "保质期 = shelf life; 配料 = ingredients": the label terms the blocks use, in the target's wording."""
+    text = "\n".join(blocks)
+    source = text_language(text)
+    key = target.split("-")[0]
+    table = prompts.glossary(profile).get(source, {})
+    low = text.casefold()
+    return "; ".join(
+        f"{term} = {words[key]}" for term, words in table.items() if key in words and term.casefold() in low
+    )
+
+
+def _complete(source: str, translation: str | None, target: str) -> bool:
+    """A translation that keeps no source script and every number of the source."""
+    if translation is None or not translation.strip():
+        return not source.strip()
+    left = foreign_script(translation, target)
+    if left and len(left) >= max(2, len(foreign_script(source, target)) // 4):
+        return False
+    squeezed = translation.replace(" ", "")
+    return all(number in squeezed for number in _DIGITS.findall(source.replace(" ", "")))
+
+
+def _streamed_lines(pieces: Iterable[str], on_token: TokenSink | None) -> str:
+    """The whole reply; each finished line goes to `on_token` without its number as soon as it is written."""
+    text, shown = "", 0
+    for piece in pieces:
+        text += piece
+        while on_token and (end := text.find("\n", shown)) >= 0:
+            _show_line(text[shown:end], on_token)
+            shown = end + 1
+    if on_token and text[shown:].strip():
+        _show_line(text[shown:], on_token)
+    return reply_text([text])
+
+
+def _show_line(line: str, on_token: TokenSink) -> None:
+    match = _NUMBERED.match(line)
+    if line.strip():
+        on_token((match.group(2) if match else line).strip() + "\n")
 
 
 def _render(

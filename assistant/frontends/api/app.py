@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -18,6 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ... import __version__
+from ...conversation import Conversation
 from ...documents.ingest import load_document
 from ...errors import ArgumentError, DocAssistantError
 from ...limits import model_slots
@@ -38,6 +40,7 @@ MAX_FIELDS = 20
 MAX_FIELD_CHARS = 600
 # Fix: a 400,000-character question overflowed the context too (a 500); 2000 (as /ocr's task) still fits.
 MAX_QUESTION = 2000
+MAX_HISTORY_CHARS = 200_000  # the conversation sent with a question; the prompt keeps only its last turns
 # Starlette's own refusals, by status: the code of the API's error shape.
 CODE_BY_STATUS = {400: "invalid_input", 404: "not_found", 405: "method_not_allowed", 413: "file_too_large"}
 
@@ -128,10 +131,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pages: Annotated[str | None, Form(description="pages to use, e.g. 1-3,5")] = None,
         lang: Annotated[str | None, Form(description="the document's language; default: detect")] = None,
         normalize_dates: Annotated[bool, Form()] = False,
+        history: Annotated[
+            str | None,
+            Form(
+                description='ask: the conversation so far, a JSON list of {"role": "user" or "assistant", '
+                '"content": "..."}, oldest first; a follow-up ("and on the third day?") is read against it',
+                max_length=MAX_HISTORY_CHARS,
+            ),
+        ] = None,
     ) -> dict[str, Any]:
+        conversation = _conversation(history)
+        if task == "ask" and question is not None:
+            question = conversation.understand(question, "ask").question
         request = TaskRequest(
             task=task,
             question=question,
+            history=conversation.ask_history() if task == "ask" else (),
             fields=parse_fields(fields) if task == "extract" and fields is not None else None,
             target_lang=target_lang,
             normalize_dates=normalize_dates,
@@ -200,6 +215,18 @@ def _checked(request: TaskRequest, settings: Settings) -> TaskRequest:
             "pages (DOC_ASSISTANT_MAX_PAGES)"
         )
     return request
+
+
+def _conversation(history: str | None) -> Conversation:
+    if not history:
+        return Conversation()
+    try:
+        items = json.loads(history)
+    except json.JSONDecodeError as exc:
+        raise ArgumentError(f"history: not JSON ({exc.msg} at character {exc.pos})") from None
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise ArgumentError('history: a JSON list of {"role": ..., "content": ...} objects')
+    return Conversation.from_list(items)
 
 
 def _safe_name(filename: str | None) -> str:

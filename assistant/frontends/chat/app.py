@@ -6,6 +6,7 @@ Chainlit loads this file by path, as a top-level module: hence absolute imports.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from pathlib import Path
@@ -16,6 +17,7 @@ from chainlit.data import get_data_layer
 from chainlit.input_widget import Select
 
 from assistant.answer import Answer
+from assistant.conversation import Conversation, Understood
 from assistant.errors import DocAssistantError
 from assistant.frontends.chat import auth, history
 from assistant.frontends.chat.bridge import Post, run_off_loop
@@ -23,10 +25,10 @@ from assistant.frontends.chat.evidence import build_evidence, png_file
 from assistant.frontends.chat.exports import fields_csv, fields_json
 from assistant.frontends.chat.library import SessionLibrary, UploadStore
 from assistant.settings import Settings, get_settings
-from assistant.tasks.dispatch import TaskRequest, run_task
+from assistant.tasks.dispatch import TaskRequest, prepare_documents, run_task
 from assistant.tasks.fields import default_fields
 from assistant.tasks.read import read_pages
-from assistant.tasks.router import Route, route
+from assistant.tasks.router import Route
 
 log = logging.getLogger("doc-assistant.chat")
 
@@ -75,6 +77,21 @@ def _library() -> SessionLibrary:
         library = SessionLibrary(UploadStore(get_settings().data_dir / "uploads"), get_settings())
         cl.user_session.set("library", library)
     return library
+
+
+def _conversation() -> Conversation:
+    conversation = cl.user_session.get("conversation")
+    if conversation is None:
+        conversation = Conversation()
+        cl.user_session.set("conversation", conversation)
+    return conversation
+
+
+async def _remember_turns(conversation: Conversation) -> None:
+    """Keep the conversation with the thread, so that a resumed chat continues it."""
+    layer = get_data_layer()
+    if layer is not None:
+        await layer.update_thread(cl.context.session.thread_id, metadata={"turns": conversation.to_list()})
 
 
 def _choices() -> dict[str, str]:
@@ -134,6 +151,7 @@ async def resume(thread: dict[str, Any]) -> None:
     metadata = thread.get("metadata") or {}
     library = _library()
     library.documents.clear()
+    cl.user_session.set("conversation", Conversation.from_list(metadata.get("turns") or []))
     problems = await cl.make_async(library.restore)(metadata.get("documents") or [])
     await _remember_documents(library)
     await cl.ChatSettings(_widgets()).send()
@@ -164,8 +182,8 @@ async def on_message(message: cl.Message) -> None:
             await cl.Message(_documents_summary(library)).send()
         return
     try:
-        chosen = route(text, message.command)
-        await _answer(library, chosen, text)
+        understood = _conversation().understand(text, message.command)
+        await _answer(library, understood, text)
     except DocAssistantError as exc:
         await cl.Message(f"⚠️ {exc.message}").send()
     except Exception:  # the session must survive whatever a task does
@@ -191,7 +209,22 @@ async def _add_upload(library: SessionLibrary, element: Any) -> int:
         return 0
     await _remember_documents(library)
     await _read_upfront(entry.document, entry.name)
+    _prepare_in_background(library)
     return 1
+
+
+def _prepare_in_background(library: SessionLibrary) -> None:
+    """Get the chat's documents into the model now (their part of an ask prompt, evaluated once), so that
+    the first question about them starts from there. Not awaited: the chat stays free meanwhile."""
+    documents, settings, lang = library.select(None, every_document=True), _settings(), _lang()
+
+    def work() -> None:
+        try:
+            prepare_documents(documents, settings, lang)
+        except Exception:  # a question asked later evaluates the documents itself
+            log.exception("preparing the documents for questions failed")
+
+    asyncio.get_running_loop().run_in_executor(None, work)
 
 
 async def _read_upfront(document: Any, name: str) -> None:
@@ -236,7 +269,8 @@ def _documents_summary(library: SessionLibrary) -> str:
 # ---- answering -----------------------------------------------------------------------------------
 
 
-async def _answer(library: SessionLibrary, chosen: Route, message: str) -> None:
+async def _answer(library: SessionLibrary, understood: Understood, message: str) -> None:
+    chosen = understood.route
     documents = library.select(chosen.documents, every_document=chosen.task == "ask")
     scope = _scope_text(documents, chosen.pages)
     header = f"**{chosen.task}** · {scope}\n\n"
@@ -247,15 +281,18 @@ async def _answer(library: SessionLibrary, chosen: Route, message: str) -> None:
     # followed by an update races (two unordered writes; the header-only one could win).
     msg = cl.Message(content="")
     await msg.stream_token(header)
-    # The model gets the question as asked: the router's text has the page and file words cut out,
-    # which can leave it lame ("what is on page 2?" -> "what is?"); the scope is applied anyway.
-    question = re.sub(r"^/(?:read|extract|translate|ask)\b\s*", "", message, flags=re.I) or chosen.text
+    # The model gets the question as asked (a follow-up made a question of its own): the router's text has
+    # the page and file words cut out, which can leave it lame ("what is on page 2?" -> "what is?").
+    question = re.sub(r"^/(?:read|extract|translate|ask)\b\s*", "", understood.question, flags=re.I)
+    question = question or chosen.text
+    conversation = _conversation()
     request = TaskRequest(
         task=chosen.task,
         question=question,
         target_lang=chosen.target_lang or _choices().get("target", "en"),
         pages=chosen.pages,
         lang=_lang(),
+        history=conversation.ask_history() if chosen.task == "ask" else (),
     )
 
     async def on_event(kind: str, value: Any) -> None:
@@ -273,6 +310,8 @@ async def _answer(library: SessionLibrary, chosen: Route, message: str) -> None:
         await msg.send()
         raise
     await _finish(msg, header, answer, documents)
+    conversation.add(message, chosen.task, answer.text, question)
+    await _remember_turns(conversation)
 
 
 async def _finish(msg: cl.Message, header: str, answer: Answer, documents: list[Any]) -> None:
@@ -281,7 +320,9 @@ async def _finish(msg: cl.Message, header: str, answer: Answer, documents: list[
     body = answer.text or "(no text found)"
     if answer.task == "read" and body:
         body = f"```text\n{body}\n```"
-    if evidence.markers:
+    if items := answer.extra.get("item_citations"):
+        body = "\n".join(f"- {item['text']}{_markers(evidence, item['citations'])}" for item in items)
+    elif evidence.markers:
         body += " " + " ".join(f"[{n}]" for n in evidence.numbers)
     elements = [_image(e) for e in evidence.images]
     if answer.task == "translate":
@@ -310,9 +351,8 @@ async def _extract(documents: list[Any], chosen: Route, header: str) -> None:
         results[document.name] = values
         lines = []
         for field, indices in answer.extra["field_citations"].items():
-            markers = sorted({m for i in indices if (m := evidence.marker_of(i))})
-            cite = " " + " ".join(f"[{m}]" for m in markers) if markers else ""
-            lines.append(f"- **{field}**: {values[field] if values[field] is not None else '—'}{cite}")
+            value = values[field] if values[field] is not None else "—"
+            lines.append(f"- **{field}**: {value}{_markers(evidence, indices)}")
         block = _json_block(values)
         title = f"**{document.name}**\n" if len(documents) > 1 else ""
         body += f"{title}{block}\n" + "\n".join(lines) + "\n\n"
@@ -341,6 +381,12 @@ def _image(evidence_image: Any) -> cl.Image:
     return cl.Image(
         name=evidence_image.name, content=evidence_image.png, display=evidence_image.display, size=size
     )
+
+
+def _markers(evidence: Any, citations: list[int]) -> str:
+    """' [1] [2]': the markers of the regions these citations (positions in the answer's list) point at."""
+    numbers = sorted({n for i in citations if (n := evidence.marker_of(i))})
+    return "".join(f" [{n}]" for n in numbers)
 
 
 def _footer(sources: list[str], answer: Answer | None) -> str:

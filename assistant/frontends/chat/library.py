@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ...conversation import select_documents
 from ...documents.ingest import load_document
 from ...documents.model import Document
 from ...errors import ArgumentError, InputError
@@ -94,17 +95,7 @@ class SessionLibrary:
         """The documents a message means: the named positions (1-based, -1 = latest), else all or latest."""
         if not self.documents:
             raise ArgumentError("no documents yet: attach an image or a PDF (the paper clip), then ask again")
-        if positions is None:
-            chosen = self.documents if every_document else self.documents[-1:]
-            return [entry.document for entry in chosen]
-        count = len(self.documents)
-        documents = []
-        for position in positions:
-            index = count - 1 if position == -1 else position - 1
-            if not 0 <= index < count:
-                raise ArgumentError(f"there is no document {position}: this chat has {count}")
-            documents.append(self.documents[index].document)
-        return documents
+        return select_documents([entry.document for entry in self.documents], positions, every_document)
 
     def describe(self) -> str:
         return ", ".join(

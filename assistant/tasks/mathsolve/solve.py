@@ -57,6 +57,8 @@ def solve(text: str) -> MathResult | None:
     if len(equations) >= 2 and (result := _solve_system(equations, named, words, decimals)) is not None:
         return result
     for eq in equations:
+        if _given(eq):
+            continue  # "S = 27288" states a value the problem gives; there is nothing to solve in it
         names = {s.name: s for s in eq.symbols}
         if named in names:
             var = names[named]
@@ -196,3 +198,8 @@ def check(equation: str, variable: str, value: str) -> bool:
     except Exception:  # as in parse_equation: an unparsable value is not an answer
         return False
     return verifies(eq, {sympy.Symbol(variable): number})
+
+
+def _given(eq: Equation) -> bool:
+    """A lone unknown set to a number (x = 5): a given, or an answer already, never the problem."""
+    return (eq.lhs.is_Symbol and eq.rhs.is_number) or (eq.rhs.is_Symbol and eq.lhs.is_number)

@@ -1,0 +1,218 @@
+"""Values in an answer checked against the evidence the model was shown.
+
+Every number, amount, rate or date an answer states must stand in the evidence, in a clause whose wording
+matches the question's qualifiers (which day, which party). A value found only in a clause about another
+day or party is re-derived from the clause that matches (the line "第一天1%，第二天2%，第三天3%" answers
+"第二天" with 2%, whatever the model picked); a value found nowhere is dropped, with a note.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ..languages import chinese_number
+from .grounding import normalize
+
+# Amounts, rates and plain numbers as an answer writes them (dates are located by grounding, not here).
+_VALUE = re.compile(
+    r"(?:[¥$€£￥]\s*|RM\s*)?\d[\d,]*(?:\.\d+)?"
+    r"\s*(?:%|％|‰|元|万元|美元|dollars?|days?|天|日|个月|months?|years?|年)?"
+    r"|百分之[零一二三四五六七八九十百点]+|千分之[零一二三四五六七八九十百点]+|万分之[零一二三四五六七八九十百点]+",
+    re.IGNORECASE,
+)
+_CLAUSE = re.compile(r"[，。；;！？!?\n]|,(?!\d{3})|(?<!\d)\.(?!\d)")
+_CN_NUMBER = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+              "十": 10}  # fmt: skip
+_EN_ORDINAL_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+               "eighth": 8, "ninth": 9, "tenth": 10}  # fmt: skip
+_UNIT = {"天": "day", "日": "day", "day": "day", "days": "day", "周": "week", "week": "week", "月": "month",
+         "个月": "month", "month": "month", "年": "year", "year": "year", "期": "instalment",
+         "instalment": "instalment", "installment": "instalment", "次": "time", "time": "time"}  # fmt: skip
+ZH_ORDINAL = re.compile(r"第\s*([一二两三四五六七八九十\d]+)\s*(个月|天|日|周|月|年|期|次)")
+EN_ORDINAL = re.compile(
+    rf"\b({'|'.join(_EN_ORDINAL_WORDS)}|\d+(?:st|nd|rd|th))\s+(day|week|month|year|instalment|installment|time)s?\b"
+    r"|\b(day|week|month|year)\s+(\d+)\b",
+    re.IGNORECASE,
+)
+PARTY = re.compile(r"([甲乙丙丁])方|\bparty\s+([abcd])\b", re.IGNORECASE)
+_PARTY_OF = {"甲": "a", "乙": "b", "丙": "c", "丁": "d"}
+
+
+@dataclass
+class Checked:
+    text: str
+    notes: list[str] = field(default_factory=list)
+
+
+def ordinals(text: str) -> set[tuple[str, int]]:
+    """('day', 2) for 第二天 / second day / 2nd day / day 2."""
+    return {item for _, item in _ordinal_matches(text)}
+
+
+def parties(text: str) -> set[str]:
+    return {_PARTY_OF.get(a, "") or b.lower() for a, b in PARTY.findall(text)}
+
+
+_CN_DIGIT = {"零": 0, "〇": 0, **_CN_NUMBER}
+_FRACTION = {"百分之": 1.0, "千分之": 0.1, "万分之": 0.01}  # as a percentage
+
+
+def _cn_decimal(text: str) -> float | None:
+    """二十 20, 一百 100, 零点五 0.5, 五 5: the numerals a rate is written in."""
+    whole, _, tenths = text.partition("点")
+    value, current = 0, 0
+    for ch in whole:
+        if ch == "百":
+            value, current = value + (current or 1) * 100, 0
+        elif ch == "十":
+            value, current = value + (current or 1) * 10, 0
+        elif ch in _CN_DIGIT:
+            current = _CN_DIGIT[ch]
+        else:
+            return None
+    value += current
+    if tenths:
+        digits = "".join(str(_CN_DIGIT[ch]) for ch in tenths if ch in _CN_DIGIT)
+        return float(f"{value}.{digits}") if digits else None
+    return float(value)
+
+
+def numeric(value: str) -> float | None:
+    """A value as a number, rates as percentages: 20% 20.0, 万分之五 0.05, ¥1,280.00 1280.0."""
+    for prefix, scale in _FRACTION.items():
+        if value.startswith(prefix):
+            number = _cn_decimal(value[len(prefix) :])
+            return None if number is None else number * scale
+    digits = re.search(r"\d[\d,]*(?:\.\d+)?", value)
+    if digits is None:
+        return None
+    number = float(digits.group(0).replace(",", ""))
+    return number / 10 if "‰" in value else number
+
+
+def _kind(value: str) -> str:
+    low = value.lower()
+    if any(sign in low for sign in ("%", "％", "‰", "分之")):
+        return "rate"
+    if any(sign in low for sign in ("¥", "$", "€", "£", "￥", "rm", "元", "dollar")):
+        return "amount"
+    return "number"
+
+
+def _clauses(text: str) -> list[str]:
+    return [c for c in (part.strip() for part in _CLAUSE.split(text)) if c]
+
+
+@dataclass(frozen=True)
+class _Mention:
+    """A value in the evidence, with the ordinal (which day, which instalment) it belongs to, if any."""
+
+    value: str
+    clause: str
+    ordinal: tuple[str, int] | None
+
+
+def mentions(text: str) -> list[_Mention]:
+    """The values of a text, each paired with its ordinal. Within a clause the pairs run one way: "第二天支付
+    2%" (the ordinal first: each value takes the one before it) or "2% on the second day and 3% on the third
+    day" (the value first: each takes the one after it)."""
+    found = []
+    for clause in _clauses(text):
+        values = [m for m in _VALUE.finditer(clause) if _is_value(m.group(0))]
+        marks = [(m.start(), m.end(), item) for m, item in _ordinal_matches(clause)]
+        value_first = bool(values and marks and values[0].start() < marks[0][0])
+        for match in values:
+            if value_first:
+                after = [item for start, _, item in marks if start >= match.end()]
+                ordinal = after[0] if after else (marks[-1][2] if marks else None)
+            else:
+                before = [item for _, end, item in marks if end <= match.start()]
+                ordinal = before[-1] if before else (marks[0][2] if marks else None)
+            found.append(_Mention(match.group(0).strip(), clause, ordinal))
+    return found
+
+
+def check_values(answer: str, question: str, evidence: Sequence[str]) -> Checked:
+    """The answer with each value re-derived from the clause that matches the question, or dropped when the
+    evidence does not hold it. `evidence`: the texts the model was shown (a passage's lines together)."""
+    wanted_order = ordinals(question)
+    wanted_party = parties(question)
+    said = [m for text in evidence for m in mentions(text.replace("\n", " "))]
+    checked = Checked(answer)
+    for match in list(_VALUE.finditer(answer)):
+        value = match.group(0).strip()
+        if not _is_value(value):
+            continue
+        holding = [m for m in said if _same(m.value, value)]
+        if not holding:
+            if _kind(value) != "number":  # a bare count may be the model's own ("3 items"); an amount may not
+                checked.text = _drop_clause(checked.text, value)
+                checked.notes.append(f"{value!r} is not in the text the answer came from; it was dropped")
+            continue
+        if not wanted_order and not wanted_party:
+            continue
+        if any(_belongs(m, wanted_order, wanted_party) for m in holding):
+            continue
+        better = list(
+            dict.fromkeys(
+                m.value
+                for m in said
+                if _kind(m.value) == _kind(value) and _belongs(m, wanted_order, wanted_party)
+            )
+        )
+        if len(better) == 1:
+            checked.text = checked.text.replace(value, better[0], 1)
+            checked.notes.append(
+                f"{value!r} belongs to another part of the clause than the one the question asks about; "
+                f"the text says {better[0]!r} there"
+            )
+    return checked
+
+
+def _is_value(value: str) -> bool:
+    norm = normalize(value)
+    return bool(norm) and (any(ch.isdigit() for ch in norm) or "分之" in value)
+
+
+def _same(said: str, value: str) -> bool:
+    if normalize(value) == normalize(said) or normalize(value) in normalize(said):
+        return True
+    number = numeric(value)
+    return (
+        number is not None
+        and _kind(value) != "number"
+        and _kind(said) == _kind(value)
+        and (numeric(said) == number)
+    )
+
+
+def _ordinal_matches(text: str) -> list[tuple[re.Match[str], tuple[str, int]]]:
+    found = []
+    for match in ZH_ORDINAL.finditer(text):
+        if (n := chinese_number(match.group(1))) is not None:
+            found.append((match, (_UNIT[match.group(2)], n)))
+    for match in EN_ORDINAL.finditer(text):
+        if match.group(1):
+            word = match.group(1).lower()
+            number = _EN_ORDINAL_WORDS.get(word) or int(word[:-2])  # "second" or "2nd"
+            found.append((match, (_UNIT[match.group(2).lower()], number)))
+        else:
+            found.append((match, (_UNIT[match.group(3).lower()], int(match.group(4)))))
+    return sorted(found, key=lambda pair: pair[0].start())
+
+
+def _belongs(mention: _Mention, wanted_order: set[tuple[str, int]], wanted_party: set[str]) -> bool:
+    if wanted_order and mention.ordinal not in wanted_order:
+        return False
+    # A party is required only where the clause names a party at all ("第二天2%" belongs to whoever is late).
+    named = parties(mention.clause)
+    return not (wanted_party and named and not named & wanted_party)
+
+
+def _drop_clause(text: str, value: str) -> str:
+    """The text without the clause (sentence piece) that states `value`."""
+    pieces = re.split(r"(?<=[，。；;！？!?\n])|(?<=[,.] )", text)
+    kept = [piece for piece in pieces if value not in piece]
+    return "".join(kept).strip(" ，,;；")

@@ -1,0 +1,90 @@
+"""translate with the real embedded model: a product label into English leaves no Chinese but the brand,
+keeps its numbers and codes, uses label vocabulary, streams line by line, and is re-rendered."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from PIL import Image
+
+from assistant.backends.registry import get_backend
+from assistant.documents.ingest import load_document
+from assistant.settings import Settings
+from assistant.tasks.translate import glossary_terms, numbered_lines, translate
+from tests import fixtures as fx
+
+pytestmark = pytest.mark.slow
+
+BRAND = "晨光"
+LABEL = [
+    f"{BRAND}牌 苹果汁饮料",
+    "配料：水、浓缩苹果汁、白砂糖、柠檬酸",
+    "净含量：330毫升",
+    "保质期：12个月",
+    "生产日期：见瓶盖",
+    "产地：山东省烟台市",
+    "执行标准：GB/T 31121",
+]
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory) -> Settings:
+    return Settings(cache_dir=tmp_path_factory.mktemp("translate-cache"))
+
+
+@pytest.fixture(scope="module")
+def label(settings):
+    return load_document(fx.encode(fx.text_lines_page(LABEL).image, "PNG"), "label.png", settings)
+
+
+@pytest.fixture(scope="module")
+def translated(label, settings, tmp_path_factory):
+    pieces: list[str] = []
+    answer = translate(
+        [label], "en", get_backend(settings), settings, tmp_path_factory.mktemp("out"), on_token=pieces.append
+    )
+    return answer.to_dict(), pieces
+
+
+def test_no_chinese_is_left_but_the_brand(translated):
+    answer, _ = translated
+    left = re.findall(r"[\u4e00-\u9fff]+", answer["text"])
+    assert set(left) <= {BRAND, f"{BRAND}牌"}, answer["text"]
+
+
+def test_numbers_units_and_codes_are_kept(translated):
+    text = translated[0]["text"]
+    assert "330" in text and "12" in text and "GB/T 31121" in text, text
+
+
+def test_label_vocabulary(translated):
+    text = translated[0]["text"].lower()
+    for word in ("ingredients", "net content", "shelf life", "production date", "standard"):
+        assert word in text, f"{word!r} not in:\n{translated[0]['text']}"
+
+
+def test_the_translation_streams_line_by_line(translated):
+    _, pieces = translated
+    assert len(pieces) >= len(LABEL) - 1, pieces
+    assert all(piece.endswith("\n") and not re.match(r"\s*\d+\.", piece) for piece in pieces), pieces
+
+
+def test_the_page_is_rerendered_in_english(translated):
+    answer, _ = translated
+    rendered = Image.open(answer["images"][0])
+    from assistant.readers import rapid
+
+    found = " ".join(r.text for r in rapid.recognize(rendered)).lower()
+    assert "ingredients" in found or "shelf" in found, found
+
+
+def test_the_glossary_gives_the_terms_the_text_uses():
+    terms = glossary_terms(["配料：水", "保质期：12个月"], "en", "local-llm")
+    assert "配料 = ingredients" in terms and "保质期 = shelf life" in terms
+    assert "净含量" not in terms
+
+
+def test_numbered_lines_are_read_back_by_number():
+    assert numbered_lines("2. two\n1. one\n3) three\nnoise", 3) == {1: "two", 0: "one", 2: "three"}
+    assert numbered_lines("just text", 2) is None
