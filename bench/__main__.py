@@ -1,13 +1,16 @@
 """`python -m bench`: run the benchmarks, each against its peer in the same run, and write the generated
 part of docs/benchmarks.md (plots to docs/bench-*.png, profiles to docs/profiles/).
 
-    .venv/bin/python -m bench [--quick] [--only ocr,pdf,cache,ask,extract,scaling,profile] [--runs N]
-                              [--no-write]
+    .venv/bin/python -m bench [--quick] [--only ocr,pdf,cache,ask,translate,extract,scaling,profile]
+                              [--runs N] [--no-write]
 
   ocr      doc-assistant read vs raw rapidocr and raw tesseract: s/page and CER (bench/ocr_speed.py)
   pdf      PDF text layer: pages/s vs raw PyMuPDF (bench/pdf_text.py)
   cache    a repeated request vs the first one (bench/cache.py)
-  ask      time to first token vs raw llama.cpp; follow-up vs cold (bench/ask_latency.py)
+  ask      first token on a document in the chat vs raw llama.cpp; follow-ups; a 20-page contract vs
+           the naive peer (bench/ask_latency.py)
+  translate  a label, an A4 page and a math photo: seconds and quality vs the naive peer
+           (bench/translate_math.py)
   extract  field exact-match, valid JSON, s/doc vs the naive peer (bench/extract_quality.py)
   scaling  time against pages and concurrent sessions, with plots (bench/scaling.py)
   profile  the slowest stage of each task, with pyinstrument (bench/profiles.py)
@@ -33,6 +36,7 @@ MODULES = {
     "pdf": "bench.pdf_text",
     "cache": "bench.cache",
     "ask": "bench.ask_latency",
+    "translate": "bench.translate_math",
     "extract": "bench.extract_quality",
     "scaling": "bench.scaling",
     "profile": "bench.profiles",

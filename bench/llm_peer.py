@@ -12,11 +12,14 @@ from typing import Any
 
 @lru_cache(maxsize=1)
 def backend():
-    """The embedded backend the tasks are given; its `.llm` is `ours()`."""
+    """The embedded backend the tasks are given; its `.llm` is `ours()`. Its kept prompt states go to a
+    folder of the run's own, so that making it cold never touches the user's cache."""
+    import tempfile
+
     from assistant.backends.registry import get_backend
     from assistant.settings import Settings
 
-    return get_backend(Settings())
+    return get_backend(Settings(cache_dir=tempfile.mkdtemp(prefix="bench-states-")))
 
 
 def ours():
@@ -41,14 +44,11 @@ def raw() -> Any:
 
 
 def make_cold(llm: Any) -> None:
-    """Forget every evaluated prompt: the KV prefix of the last call and, for ours, the RAM prompt cache."""
-    from llama_cpp import LlamaRAMCache
-
-    from assistant.backends.local import PROMPT_CACHE_BYTES, LocalLLM
+    """Forget every evaluated prompt: the KV prefix of the last call and, for ours, every kept state."""
+    from assistant.backends.local import LocalLLM
 
     if isinstance(llm, LocalLLM):
-        llm._llm.reset()
-        llm._llm.set_cache(LlamaRAMCache(capacity_bytes=PROMPT_CACHE_BYTES))
+        llm.forget()
     else:
         llm.reset()
 

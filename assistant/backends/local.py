@@ -149,6 +149,12 @@ class LocalLLM:
         if partial is not None:
             self._states.put(key, partial)
 
+    def forget(self) -> None:
+        """Empty the context and drop every kept state, in memory and on disk (benchmarks start cold)."""
+        with self._lock:
+            self._llm.reset()
+            self._states.clear()
+
     # --- prompts and states ----------------------------------------------------------------------------
 
     def _render(self, messages: list[Message]) -> tuple[str, list[str]]:

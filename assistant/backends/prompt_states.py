@@ -60,6 +60,13 @@ class PrefixStates:
         if persist and self.folder is not None:
             self._write(key, state)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._memory.clear()
+        if self.folder is not None:
+            for path in self.folder.glob("*.state"):
+                path.unlink(missing_ok=True)
+
     def _remember(self, key: str, state: PrefixState) -> None:
         with self._lock:
             self._memory[key] = state

@@ -23,6 +23,7 @@ from ..settings import Settings
 from .answer_checks import check_values
 from .evidence import Evidence, fits_whole, gather, whole_documents
 from .grounding import Located, ground_answer, locate_same_date, located_regions
+from .injection import guard_answer
 from .math import is_math_question, solve_math
 from .questions import wants_list, wants_summary
 from .read import elapsed_ms, read_pages
@@ -85,6 +86,9 @@ def ask(
 
     checked = check_values(text, question, [hit.passage.text for hit in evidence.hits])
     notes.extend(checked.notes)
+    shown_regions = [region for hit in evidence.hits for region in hit.passage.regions]
+    checked.text, followed = guard_answer(checked.text, shown_regions, variant)
+    notes.extend(followed)
     if not checked.text.strip():
         notes.append("no part of the answer is supported by the documents, so it is not shown")
         return _not_found(variant, notes, started, on_token, after_text=True)
