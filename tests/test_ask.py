@@ -75,7 +75,9 @@ def test_english_question_about_a_chinese_contract(chinese, backend, settings):
 
 def test_cross_language_retrieval_finds_the_clause(english, backend, passages_only):
     answer = _ask([english], "争议提交哪个机构仲裁？", backend, passages_only)
-    assert "Shanghai International Arbitration" in answer["text"], answer
+    # Answered in Chinese; the institution's name may stay in English, in part or in whole.
+    text = answer["text"]
+    assert "Shanghai International Arbitration" in text or ("上海" in text and "Arbitration" in text), answer
     assert any("searched the documents in English" in note for note in answer["notes"]), answer["notes"]
     assert 4 in _pages(answer)
 

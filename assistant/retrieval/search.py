@@ -63,8 +63,10 @@ class Hit:
 
 
 def _starts_new_passage(group: list[Region], size: int, region: Region) -> bool:
-    # A numbered clause begins its own passage - unless all we hold is its heading ("第一条 定义").
-    if _CLAUSE_START.match(region.text) and size > _HEADING_CHARS:
+    # A numbered clause begins its own passage - unless all we hold is its heading ("第一条 定义"), or the
+    # line before announces what follows ("Article 6 Liabilities of Party B:", "乙方的责任如下：").
+    announces = group[-1].text.rstrip().endswith((":", "："))
+    if _CLAUSE_START.match(region.text) and size > _HEADING_CHARS and not announces:
         return True
     prev = group[-1]
     line = max(prev.height, region.height, 1.0)

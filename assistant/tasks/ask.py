@@ -19,11 +19,13 @@ from ..answer import Answer, Citation
 from ..backends.base import Backend, Message
 from ..documents.model import Document
 from ..languages import language_of
+from ..retrieval.search import Passage, build_passages
 from ..settings import Settings
 from .answer_checks import check_values
 from .evidence import Evidence, fits_whole, gather, whole_documents
 from .grounding import Located, ground_answer, locate_same_date, located_regions
 from .injection import guard_answer
+from .lists import missing_items
 from .math import is_math_question, solve_math
 from .questions import wants_list, wants_summary
 from .read import elapsed_ms, read_pages
@@ -102,6 +104,8 @@ def ask(
         answer.citations = _cite(checked.text, retrieved, all_regions)
     else:
         answer.citations, answer.extra["item_citations"] = _cite_items(checked.text, retrieved, all_regions)
+    if kind == "list":
+        _complete_list(answer, question, build_passages(read.pages), backend, variant)
     if not answer.citations:
         notes.append("no part of the answer could be located on the pages, so nothing is cited")
     answer.elapsed_ms = elapsed_ms(started)
@@ -182,6 +186,24 @@ def _cite_items(
             positions.append(citations.index(citation))
         items.append({"text": item, "citations": positions})
     return citations, items
+
+
+def _complete_list(
+    answer: Answer, question: str, passages: list[Passage], backend: Backend, variant: str
+) -> None:
+    """Add the items the model left out: passages that answer the question, judged one by one."""
+    cited = {citation.region.text for citation in answer.citations}
+    added = missing_items(question, passages, cited, backend, variant)
+    for passage in added:
+        text = " ".join(line.strip() for line in passage.text.splitlines())
+        positions = []
+        for region in passage.regions:
+            answer.citations.append(Citation(passage.file, passage.page, region, passage.page_size))
+            positions.append(len(answer.citations) - 1)
+        answer.extra["item_citations"].append({"text": text, "citations": positions})
+        answer.text += f"\n- {text}"
+    if added:
+        answer.notes.append(f"{len(added)} item(s) added from passages the list had left out")
 
 
 def _not_found(

@@ -173,11 +173,18 @@ _CLAUSE_SPLIT = re.compile(
 )
 
 
+# A run of Latin words inside an answer in another script ("上海国际 Arbitration Center"): a name copied.
+_LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z0-9&.,'()-]*(?:\s+[A-Za-z0-9&.,'()-]+)+")
+
+
 def answer_spans(answer: str) -> list[str]:
-    """Candidate spans of an answer worth locating: quoted text, numbers/amounts/dates/IDs, clauses."""
+    """Candidate spans of an answer worth locating: quoted text, numbers/amounts/dates/IDs, clauses, and
+    the runs of Latin words in an answer written in another script."""
     spans = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(answer)]
     spans += [m.group(0) for m in _NUMBERISH.finditer(answer)]
     spans += [s.strip() for s in _CLAUSE_SPLIT.split(answer)]
+    if _CJK.search(answer):
+        spans += [m.group(0).strip(" .,") for m in _LATIN_RUN.finditer(answer)]
     return list(dict.fromkeys(s for s in spans if s))
 
 
