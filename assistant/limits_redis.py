@@ -12,7 +12,7 @@ import math
 from .redis_client import KEY_PREFIX, redis_client, unavailable
 
 PREFIX = KEY_PREFIX + "rate:"
-WHAT = "the API's rate limits (DOC_ASSISTANT_STATE_URL)"
+WHAT = "the API's rate limits (DOC_ASSISTANT_STATE_URL, else DOC_ASSISTANT_CACHE_URL)"
 
 # KEYS[1]: the bucket; ARGV: tokens per second, burst. Returns the wait in seconds ("0": go ahead), as text
 # (a Lua number would be truncated to an integer on its way back).
