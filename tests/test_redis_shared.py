@@ -4,13 +4,14 @@ replicas (atomic under concurrent takes), the job store's transitions, and a Red
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from assistant.cache import ResultCache, make_key
 from assistant.cache_redis import PREFIX
-from assistant.jobs.store import RedisJobStore
+from assistant.jobs.store import LOST_AFTER_S, RedisJobStore
 from assistant.limits_redis import RedisRateLimiter
 from assistant.redis_client import RedisUnavailableError
 from assistant.settings import Settings
@@ -87,3 +88,18 @@ def test_a_redis_that_is_down_is_a_clear_error(tmp_path: Path):
         going.stop()
         with pytest.raises(RedisUnavailableError, match="does not answer"):
             cache.get("k")  # never a miss that would look like an empty cache
+
+
+def test_a_job_whose_process_stopped_beating_is_lost(server: RedisServer):
+    store = RedisJobStore(server.url, ttl_s=60)
+    job = store.create("key:owner", "read", total=1)
+    assert store.transition(job.id, "running", ("queued",))
+    assert not store.get(job.id).lost(time.time())
+    # As if the API process running it had died a minute ago: no beat since.
+    server.client().hset(f"doc-assistant:job:{job.id}", "heartbeat", time.time() - LOST_AFTER_S - 1)
+    assert store.get(job.id).lost(time.time())
+    store.beat(job.id)
+    assert not store.get(job.id).lost(time.time()), "a beat: alive again"
+    assert store.transition(job.id, "done", ("running",))
+    server.client().hset(f"doc-assistant:job:{job.id}", "heartbeat", 0)
+    assert not store.get(job.id).lost(time.time()), "a finished job is never lost"
