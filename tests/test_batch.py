@@ -130,3 +130,51 @@ def test_a_cache_or_cluster_that_does_not_answer_stops_the_batch_at_once(corpus:
     assert result.returncode == 3
     assert_clean_cli_error(result, "engine_unavailable", "ray cluster", "does not answer", task="batch")
     assert not out.exists() or not out.read_text(), "no row written"
+
+
+def test_resume_reruns_only_passing_faults_and_keeps_each_document_once(tmp_path: Path):
+    from assistant.jobs.output import open_output
+    from assistant.tasks.request import TaskRequest
+
+    def error(code: str) -> dict:
+        return {"code": code, "message": f"{code} happened"}
+
+    request = TaskRequest(task="extract", fields=["金额", "date"])
+    for out in (tmp_path / "rows.jsonl", tmp_path / "rows.csv"):
+        first = open_output(out, request)
+        first.write(
+            {
+                "file": "c.png",
+                "task": "extract",
+                "text": "",
+                "fields": {"金额": "¥1,200", "date": None},
+                "error": None,
+            }
+        )  # noqa: E501
+        first.write({"file": "a.png", "task": "extract", "error": error("unsupported_type")})
+        first.write({"file": "b.png", "task": "extract", "error": error("redis_unavailable")})
+        first.close()  # interrupted: never finished
+        again = open_output(out, request)
+        assert again.done == {"a.png", "c.png"}, "a passing fault (Redis down) is run again"
+        again.write(
+            {
+                "file": "b.png",
+                "task": "extract",
+                "text": "",
+                "fields": {"金额": "5", "date": "2024-01-02"},
+                "error": None,
+            }
+        )  # noqa: E501
+        again.finish(["a.png", "b.png", "c.png"])
+        if out.suffix == ".csv":
+            assert out.read_text(encoding="utf-8").splitlines() == [
+                "file,金额,date,error",
+                "a.png,,,unsupported_type: unsupported_type happened",
+                "b.png,5,2024-01-02,",
+                'c.png,"¥1,200",,',
+            ]
+        else:
+            rows = read_rows(out)
+            assert [(r["file"], r["error"] and r["error"]["code"]) for r in rows] == [
+                ("a.png", "unsupported_type"), ("b.png", None), ("c.png", None)
+            ]  # fmt: skip

@@ -20,7 +20,6 @@ class DocumentResult:
     index: int
     row: dict[str, Any]  # the CLI's JSON plus "file" and "error"
     pages: int = 0
-    seconds: float = 0.0  # worker time, every part added
     workers: set[str] = field(default_factory=set)  # the processes that ran its parts
     model_loads: int = 0
 
@@ -69,7 +68,6 @@ def _document(parts: list[ItemResult]) -> DocumentResult:
         index=parts[0].index,
         row=join(parts),
         pages=sum(p.pages for p in parts),
-        seconds=sum(p.seconds for p in parts),
         workers={p.worker for p in parts if p.worker},
         model_loads=sum(p.model_loads for p in parts),
     )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import socket
-import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -49,14 +48,13 @@ class ItemResult:
     pages: int  # pages this item read
     worker: str  # host:pid of the process that ran it
     model_loads: int  # models that process loaded for this item (0 once it has one)
-    seconds: float
 
 
 def run_item(
     item: WorkItem, request: TaskRequest, settings: Settings, data: bytes | None = None
 ) -> ItemResult:
     """Run the task on one item. `data`, when given, is the item's bytes (Ray passes them apart)."""
-    started, loads = time.perf_counter(), models_loaded()
+    loads = models_loaded()
     data = data if data is not None else item.data
     only = parse_pages(item.pages)  # a part parses only its own pages of the PDF
     pages = 0
@@ -84,7 +82,6 @@ def run_item(
         pages=pages,
         worker=f"{socket.gethostname()}:{os.getpid()}",
         model_loads=models_loaded() - loads,
-        seconds=time.perf_counter() - started,
     )
 
 
@@ -92,4 +89,4 @@ def lost(item: WorkItem, task: str, why: str) -> ItemResult:
     """The result of an item whose worker died under it on every attempt."""
     error = {"code": "worker_lost", "message": f"{item.name}: {why}"}
     answer = {"task": task, "error": error}
-    return ItemResult(item.index, item.file, item.part, item.parts, answer, error, 0, "", 0, 0.0)
+    return ItemResult(item.index, item.file, item.part, item.parts, answer, error, 0, "", 0)
