@@ -76,6 +76,10 @@ def test_job_transitions_are_atomic_and_one_way(server: RedisServer):
     )  # fmt: skip
     assert [row["file"] for row in store.rows(job.id)] == ["a.png", "b.png"], "in upload order"
     assert store.get("no-such-job") is None
+    store.remove(job.id)
+    store.add_row(job.id, 2, {"file": "c.png", "error": None}, 1)  # a runner's last row, after the DELETE
+    store.beat(job.id)
+    assert store.get(job.id) is None and not server.client().keys(f"doc-assistant:job:{job.id}*")
 
 
 def test_a_redis_that_is_down_is_a_clear_error(tmp_path: Path):

@@ -56,6 +56,7 @@ class JobStore(Protocol):
     def rows(self, job_id: str) -> list[dict[str, Any]]: ...
     def add_row(self, job_id: str, index: int, row: dict[str, Any], pages: int) -> None: ...
     def beat(self, job_id: str) -> None: ...
+    def remove(self, job_id: str) -> None: ...
     def transition(self, job_id: str, status: str, allowed: tuple[str, ...], error: str = "") -> bool:
         """Set the status if the job's is one of `allowed`, atomically; False otherwise."""
         ...
@@ -100,7 +101,9 @@ class MemoryJobStore:
 
     def add_row(self, job_id: str, index: int, row: dict[str, Any], pages: int) -> None:
         with self._lock:
-            record = self._jobs[job_id]
+            record = self._jobs.get(job_id)
+            if record is None:
+                return  # removed (cancelled by DELETE) while the row was being made
             self._rows[job_id][index] = row
             record.done += 1
             record.errors += bool(row.get("error"))
@@ -111,6 +114,11 @@ class MemoryJobStore:
         with self._lock:
             if job_id in self._jobs:
                 self._jobs[job_id].heartbeat = time.time()
+
+    def remove(self, job_id: str) -> None:
+        with self._lock:
+            self._jobs.pop(job_id, None)
+            self._rows.pop(job_id, None)
 
     def transition(self, job_id: str, status: str, allowed: tuple[str, ...], error: str = "") -> bool:
         with self._lock:
@@ -125,6 +133,24 @@ class MemoryJobStore:
             del self._jobs[job_id], self._rows[job_id]
 
 
+# KEYS[1]: the job, KEYS[2]: its rows; ARGV: the index, the row, pages, 1 if it failed, now, the TTL.
+# Nothing for a job that is gone (removed by DELETE while the row was being made).
+ADD_ROW = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('HINCRBY', KEYS[1], 'done', 1)
+redis.call('HINCRBY', KEYS[1], 'errors', ARGV[4])
+redis.call('HINCRBY', KEYS[1], 'pages', ARGV[3])
+redis.call('HSET', KEYS[1], 'updated', ARGV[5])
+redis.call('EXPIRE', KEYS[1], ARGV[6])
+redis.call('EXPIRE', KEYS[2], ARGV[6])
+return 1
+"""
+BEAT = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'heartbeat', ARGV[1])
+return 1
+"""
 # KEYS[1]: the job; ARGV: new status, now, error, then the statuses it may change from.
 TRANSITION = """
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -145,6 +171,8 @@ class RedisJobStore:
         self.url, self.ttl = url, max(1, int(ttl_s))
         self._redis = redis_client(url, WHAT)
         self._transition = self._redis.register_script(TRANSITION)
+        self._add_row = self._redis.register_script(ADD_ROW)
+        self._beat = self._redis.register_script(BEAT)
 
     def _keys(self, job_id: str) -> tuple[str, str]:
         job = f"{KEY_PREFIX}job:{job_id}"
@@ -170,24 +198,18 @@ class RedisJobStore:
         return [json.loads(data[i]) for i in sorted(data, key=int)]
 
     def add_row(self, job_id: str, index: int, row: dict[str, Any], pages: int) -> None:
-        job, rows = self._keys(job_id)
-        with unavailable(self.url, WHAT):
-            (
-                self._redis.pipeline()  # MULTI/EXEC: a row and its counts land together
-                .hset(rows, str(index), json.dumps(row, ensure_ascii=False))
-                .hincrby(job, "done", 1)
-                .hincrby(job, "errors", int(bool(row.get("error"))))
-                .hincrby(job, "pages", pages)
-                .hset(job, "updated", time.time())
-                .expire(job, self.ttl)
-                .expire(rows, self.ttl)
-                .execute()
-            )
+        data = json.dumps(row, ensure_ascii=False)
+        failed = int(bool(row.get("error")))
+        with unavailable(self.url, WHAT):  # one script: a row and its counts land together
+            self._add_row(keys=self._keys(job_id), args=[index, data, pages, failed, time.time(), self.ttl])
 
     def beat(self, job_id: str) -> None:
-        job, _ = self._keys(job_id)
         with unavailable(self.url, WHAT):
-            self._redis.hset(job, "heartbeat", time.time())
+            self._beat(keys=[self._keys(job_id)[0]], args=[time.time()])
+
+    def remove(self, job_id: str) -> None:
+        with unavailable(self.url, WHAT):
+            self._redis.delete(*self._keys(job_id))
 
     def transition(self, job_id: str, status: str, allowed: tuple[str, ...], error: str = "") -> bool:
         job, _ = self._keys(job_id)

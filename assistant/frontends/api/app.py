@@ -15,6 +15,7 @@ from fastapi import Depends, FastAPI, File, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from ... import __version__
 from ...documents.ingest import load_document
@@ -84,7 +85,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Fix: Starlette's refusals (an unknown path, a wrong method, a form value over 1 MB, the body limit
         # while streaming) answered {"detail": ...}, not the API's one error shape.
         code = CODE_BY_STATUS.get(exc.status_code, "invalid_input" if exc.status_code < 500 else "internal")
-        return problem(exc.status_code, code, str(exc.detail), headers=exc.headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # every method of the path: Starlette names only its first route's
+            headers["Allow"] = allowed_methods(app, request.scope)
+        return problem(exc.status_code, code, str(exc.detail), headers=headers)
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> JSONResponse:
@@ -161,6 +165,15 @@ async def _answer(settings: Settings, upload: UploadFile, request: TaskRequest) 
         raise RequestTimeout(
             f"the request took longer than {settings.request_timeout_s:g} s (DOC_ASSISTANT_REQUEST_TIMEOUT_S)"
         ) from None
+
+
+def allowed_methods(app: FastAPI, scope: dict[str, Any]) -> str:
+    methods = set()
+    for candidate in app.router.routes:
+        match, _ = candidate.matches(scope)
+        if match != Match.NONE:
+            methods |= getattr(candidate, "methods", None) or set()
+    return ", ".join(sorted(methods))
 
 
 def _data_url(path: Path) -> str:

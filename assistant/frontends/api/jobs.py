@@ -1,6 +1,7 @@
 """The API's jobs: `POST /v1/jobs` (the /v1/ocr form with one or more files; 202 `{id, status}`),
 `GET /v1/jobs/{id}` (status, progress and the rows so far, in upload order) and `DELETE /v1/jobs/{id}`
-(cancel). A job belongs to the caller that made it: for any other key it does not exist (404).
+(cancel and remove: the answer is the job's last state, with the rows done; then it is gone). A job
+belongs to the caller that made it: for any other key it does not exist (404).
 
 Jobs run on the configured engine (jobs.runner); with Redis configured their state is there, so any
 replica answers for any job.
@@ -15,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, File, Request, UploadFile
 from pydantic import BaseModel
 
+from ...documents.filetype import detect_type
 from ...errors import ArgumentError, DocAssistantError
 from ...jobs.runner import JobRunner
 from ...jobs.store import ACTIVE, JobRecord, JobStore, open_job_store
@@ -84,6 +86,8 @@ def add_job_routes(app: FastAPI, settings: Settings) -> None:
             raise ArgumentError(f"file: {len(file)} files, {limit}")
         job_request = checked(request, settings)
         uploads = [(safe_name(upload.filename), await upload.read()) for upload in file]
+        for name, data in uploads:
+            detect_type(data, name)  # a file we do not read is refused now (415), as by /v1/ocr
         record = await asyncio.to_thread(runner.start, owner, job_request, uploads)
         return Submitted(id=record.id, status=record.status)
 
@@ -91,12 +95,16 @@ def add_job_routes(app: FastAPI, settings: Settings) -> None:
     async def status(job_id: str, owner: Annotated[str, Depends(caller)]) -> JobView:
         return await asyncio.to_thread(_view, store, job_id, owner)
 
-    @app.delete(JOBS + "/{job_id}", summary="Cancel a job (what is done stays)", responses=JOB_RESPONSES)
+    @app.delete(
+        JOBS + "/{job_id}", summary="Cancel and remove a job; answers its last state", responses=JOB_RESPONSES
+    )
     async def cancel(job_id: str, owner: Annotated[str, Depends(caller)]) -> JobView:
         def work() -> JobView:
             _owned(store, job_id, owner)
-            store.transition(job_id, "cancelled", ACTIVE)
-            return _view(store, job_id, owner)
+            store.transition(job_id, "cancelled", ACTIVE)  # its runner stops at its next row
+            view = _view(store, job_id, owner)
+            store.remove(job_id)
+            return view
 
         return await asyncio.to_thread(work)
 
