@@ -150,7 +150,7 @@ def test_resume_reruns_only_passing_faults_and_keeps_each_document_once(tmp_path
                 "fields": {"金额": "¥1,200", "date": None},
                 "error": None,
             }
-        )  # noqa: E501
+        )
         first.write({"file": "a.png", "task": "extract", "error": error("unsupported_type")})
         first.write({"file": "b.png", "task": "extract", "error": error("redis_unavailable")})
         first.close()  # interrupted: never finished
@@ -164,7 +164,7 @@ def test_resume_reruns_only_passing_faults_and_keeps_each_document_once(tmp_path
                 "fields": {"金额": "5", "date": "2024-01-02"},
                 "error": None,
             }
-        )  # noqa: E501
+        )
         again.finish(["a.png", "b.png", "c.png"])
         if out.suffix == ".csv":
             assert out.read_text(encoding="utf-8").splitlines() == [
