@@ -15,7 +15,6 @@ from fastapi import Depends, FastAPI, File, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 from ... import __version__
 from ...documents.ingest import load_document
@@ -31,7 +30,7 @@ from .forms import safe_name as _safe_name
 from .forms import task_form
 from .guard import Guard, RateLimited, Unauthorized
 from .jobs import JOBS, add_job_routes, is_job_path
-from .problems import ERROR_RESPONSES, from_error, problem
+from .problems import ERROR_RESPONSES, allowed_methods, from_error, problem
 from .utf8_form import Utf8FormRoute
 
 GUARDED = ("/v1/ocr", "/ocr", JOBS)
@@ -87,7 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         code = CODE_BY_STATUS.get(exc.status_code, "invalid_input" if exc.status_code < 500 else "internal")
         headers = dict(exc.headers or {})
         if exc.status_code == 405:  # every method of the path: Starlette names only its first route's
-            headers["Allow"] = allowed_methods(app, request.scope)
+            headers["Allow"] = allowed_methods(app.router.routes, request.scope)
         return problem(exc.status_code, code, str(exc.detail), headers=headers)
 
     @app.exception_handler(Exception)
@@ -165,15 +164,6 @@ async def _answer(settings: Settings, upload: UploadFile, request: TaskRequest) 
         raise RequestTimeout(
             f"the request took longer than {settings.request_timeout_s:g} s (DOC_ASSISTANT_REQUEST_TIMEOUT_S)"
         ) from None
-
-
-def allowed_methods(app: FastAPI, scope: dict[str, Any]) -> str:
-    methods = set()
-    for candidate in app.router.routes:
-        match, _ = candidate.matches(scope)
-        if match != Match.NONE:
-            methods |= getattr(candidate, "methods", None) or set()
-    return ", ".join(sorted(methods))
 
 
 def _data_url(path: Path) -> str:
