@@ -102,6 +102,9 @@ def _ray_start(args: list[str], log: Path, name: str) -> RayNode:
         node.kill()
         why = f"ray start ({name}) did not finish in 120 s:\n{log.read_text()[-3000:]}"
         raise RuntimeError(why) from None
+    except BaseException:  # interrupted while the node starts: what it started so far goes too
+        node.kill()
+        raise
     if code != 0:
         node.kill()
         raise RuntimeError(f"ray start ({name}) failed with {code}:\n{log.read_text()[-3000:]}")
