@@ -236,7 +236,7 @@ def _load_model(path: Path, context: int, threads: int, state_dir: Path | None) 
 
 def models_loaded() -> int:
     """How many times this process has loaded a GGUF: a batch worker shows it loads the model once."""
-    return _load.cache_info().misses
+    return _load_model.cache_info().misses
 
 
 def get_llm(settings: Settings) -> LocalLLM:
