@@ -1,4 +1,8 @@
-"""A content-addressed result cache on disk (diskcache): same content and parameters, same result."""
+"""A content-addressed result cache: same content and parameters, same result.
+
+On disk (diskcache in DOC_ASSISTANT_CACHE_DIR) for one machine, or in Redis (DOC_ASSISTANT_CACHE_URL) shared
+by every worker and API replica; the keys and the values are the same either way.
+"""
 
 from __future__ import annotations
 
@@ -20,11 +24,7 @@ def make_key(*parts: object) -> str:
 class ResultCache:
     def __init__(self, settings: Settings) -> None:
         self.enabled = settings.cache_enabled
-        self._cache = (
-            diskcache.Cache(str(settings.cache_dir), size_limit=settings.cache_size_mb * 1024 * 1024)
-            if self.enabled
-            else None
-        )
+        self._cache = _open_store(settings) if self.enabled else None
 
     def get(self, key: str) -> Any | None:
         return self._cache.get(key) if self._cache is not None else None
@@ -36,6 +36,15 @@ class ResultCache:
     def clear(self) -> None:
         if self._cache is not None:
             self._cache.clear()
+
+
+def _open_store(settings: Settings) -> Any:
+    """diskcache, or Redis when DOC_ASSISTANT_CACHE_URL names one (it must answer now)."""
+    if settings.cache_url:
+        from .cache_redis import RedisStore
+
+        return RedisStore(settings.cache_url)
+    return diskcache.Cache(str(settings.cache_dir), size_limit=settings.cache_size_mb * 1024 * 1024)
 
 
 @lru_cache(maxsize=4)

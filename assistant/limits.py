@@ -9,8 +9,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
 from .errors import DocAssistantError
+from .settings import Settings
 
 
 class BusyError(DocAssistantError):
@@ -52,6 +54,12 @@ def model_slots(size: int) -> ModelSlots:
     return ModelSlots(size)
 
 
+class Limiter(Protocol):
+    def take(self, client: str) -> float:
+        """0 when a request may go ahead (and counts it); otherwise the seconds until one may."""
+        ...
+
+
 @dataclass
 class _Bucket:
     tokens: float
@@ -89,3 +97,12 @@ class RateLimiter:
         full = [c for c, b in self._buckets.items() if b.tokens + (now - b.updated) * self.rate >= self.burst]
         for client in full or list(self._buckets)[: len(self._buckets) // 2]:
             del self._buckets[client]
+
+
+def rate_limiter(settings: Settings) -> Limiter:
+    """The API's token buckets: in this process, or in Redis (shared by every replica) when configured."""
+    if settings.shared_state_url:
+        from .limits_redis import RedisRateLimiter
+
+        return RedisRateLimiter(settings.shared_state_url, settings.rate_per_minute, settings.rate_burst)
+    return RateLimiter(settings.rate_per_minute, settings.rate_burst)

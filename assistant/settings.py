@@ -88,6 +88,22 @@ class Settings(BaseSettings):
     cache_dir: Path = Field(default_factory=_default_cache_dir)
     cache_size_mb: int = 1024
     cache_enabled: bool = True
+    # Shared between processes and machines: cache_url "redis://host:port/db" puts the result cache in Redis
+    # ("": diskcache in cache_dir); state_url holds the API's job state and rate limits ("": cache_url when
+    # that is Redis, else in the process).
+    cache_url: str = ""
+    state_url: str = ""
+
+    # Batches and jobs (assistant/jobs): the engine, its worker processes (0: one per core), the Ray cluster
+    # ("": RAY_ADDRESS, else a Ray of its own on this machine), pages per task of a long PDF, and API jobs'
+    # limits and lifetime.
+    engine: Literal["local", "ray"] = "local"
+    workers: int = Field(0, ge=0)
+    ray_address: str = ""
+    pages_per_task: int = Field(8, ge=1)
+    max_job_files: int = Field(100, ge=1)
+    max_job_mb: float = 200.0
+    job_ttl_s: float = 7 * 24 * 3600
 
     @property
     def api_key_set(self) -> frozenset[str]:
@@ -100,6 +116,13 @@ class Settings(BaseSettings):
     @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1024 * 1024)
+
+    @property
+    def shared_state_url(self) -> str:
+        """Where job state and rate limits live: "" keeps them in the process."""
+        if self.state_url:
+            return self.state_url
+        return self.cache_url if self.cache_url.startswith(("redis://", "rediss://", "unix://")) else ""
 
 
 @lru_cache(maxsize=1)

@@ -1,7 +1,7 @@
 """`python -m bench`: run the benchmarks, each against its peer in the same run, and write the generated
 part of docs/benchmarks.md (plots to docs/bench-*.png, profiles to docs/profiles/).
 
-    .venv/bin/python -m bench [--quick] [--only ocr,pdf,cache,ask,translate,extract,scaling,profile]
+    .venv/bin/python -m bench [--quick] [--only ocr,pdf,cache,ask,translate,extract,scaling,profile,batch]
                               [--runs N] [--no-write]
 
   ocr      doc-assistant read vs raw rapidocr and raw tesseract: s/page and CER (bench/ocr_speed.py)
@@ -14,6 +14,7 @@ part of docs/benchmarks.md (plots to docs/bench-*.png, profiles to docs/profiles
   extract  field exact-match, valid JSON, s/doc vs the naive peer (bench/extract_quality.py)
   scaling  time against pages and concurrent sessions, with plots (bench/scaling.py)
   profile  the slowest stage of each task, with pyinstrument (bench/profiles.py)
+  batch    batch pages/min on the local engine and Ray, 1 and 2 workers; a Redis re-run (bench/batch_scale.py)
 
 --quick: every benchmark under 2 minutes (smaller sets, fewer runs); the full run takes about 25.
 --runs N: runs per figure (defaults: 2 to 5 per benchmark, see each module).
@@ -40,6 +41,7 @@ MODULES = {
     "extract": "bench.extract_quality",
     "scaling": "bench.scaling",
     "profile": "bench.profiles",
+    "batch": "bench.batch_scale",
 }
 
 

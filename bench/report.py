@@ -14,7 +14,7 @@ from pathlib import Path
 from .common import BENCHMARKS, Section, table, versions_line
 
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
-ORDER = ["ocr", "pdf", "cache", "ask", "extract", "scaling", "profile"]
+ORDER = ["ocr", "pdf", "cache", "ask", "extract", "scaling", "profile", "batch"]
 TITLES = {
     "ocr": "OCR",
     "pdf": "PDF text layer",
@@ -23,15 +23,17 @@ TITLES = {
     "extract": "extract",
     "scaling": "Scaling",
     "profile": "Profiler",
+    "batch": "Batch",
 }
 RESULT = "**Result:** "
 INTRO = """## `python -m bench`: every figure against its peer, in one run
 
-`.venv/bin/python -m bench [--quick] [--only ocr,pdf,cache,ask,extract,scaling,profile] [--runs N]`
+`.venv/bin/python -m bench [--quick] [--only ocr,pdf,cache,ask,extract,scaling,profile,batch] [--runs N]`
 writes this part of the file (between the `bench:start` and `bench:end` markers; the hand-run sections
 after it are kept). Each benchmark also runs alone, printing its section: `python -m bench.ocr_speed`,
 `bench.pdf_text`, `bench.cache`, `bench.ask_latency`, `bench.extract_quality`, `bench.scaling`,
-`bench.profiles` (each with `--quick`, under 2 minutes, and `--runs N`; `--write` puts it here).
+`bench.profiles`, `bench.batch_scale` (each with `--quick`, under 2 minutes, and `--runs N`; `--write` puts
+it here).
 
 How every figure is measured: doc-assistant and its peer run in the same process, on the same inputs, in
 the same run, interleaved (their order turns round from run to run); each figure is the **median of the

@@ -55,14 +55,19 @@ class ApiServer:
 
     def stop(self) -> int:
         """SIGTERM (uvicorn shuts down gracefully), then SIGKILL if it lingers; returns the exit code."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        return self.process.returncode
+        return stop_process(self.process)
+
+
+def stop_process(process: subprocess.Popen[bytes], grace_s: float = 15) -> int:
+    """SIGTERM, then SIGKILL if it is still there after `grace_s`; returns the exit code."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+    return process.returncode
 
 
 def server_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -179,7 +179,7 @@ def run_cli(*args: str | Path, env: dict[str, str] | None = None, cwd: Path | No
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
-def assert_clean_cli_error(result: CliResult, code: str, *words: str) -> dict | None:
+def assert_clean_cli_error(result: CliResult, code: str, *words: str, task: str = "read") -> dict | None:
     """Non-zero exit, one stderr line 'doc-assistant: error: ...'; with --json one error object on stdout."""
     assert result.returncode != 0, f"expected failure, got exit 0; stdout={result.stdout!r}"
     assert len(result.stderr_lines) == 1, f"stderr must be one line, got:\n{result.stderr}"
@@ -191,7 +191,7 @@ def assert_clean_cli_error(result: CliResult, code: str, *words: str) -> dict | 
         return None
     assert result.stdout.count("\n") == 1, f"stdout must be one JSON line, got {result.stdout!r}"
     payload = result.json()
-    assert payload["task"] == "read"
+    assert payload["task"] == task
     assert set(payload) == {"task", "error"}
     assert payload["error"]["code"] == code, payload
     assert payload["error"]["message"] == line.removeprefix("doc-assistant: error: "), payload

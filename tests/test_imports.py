@@ -26,7 +26,8 @@ LAYERS = [
     ("assistant.readers", "assistant.retrieval", "assistant.backends"),
     ("assistant.documents", "assistant.answer"),
     ("assistant.settings", "assistant.errors", "assistant.cache", "assistant.limits", "assistant.prompts",
-     "assistant.languages", "assistant.storage", "assistant.resources"),
+     "assistant.languages", "assistant.storage", "assistant.resources", "assistant.redis_client",
+     "assistant.cache_redis", "assistant.limits_redis"),
 ]  # fmt: skip
 # The layering rule: a module under a key imports nothing under its values (names are dotted prefixes).
 MUST_NOT_IMPORT = {

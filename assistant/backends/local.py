@@ -234,6 +234,11 @@ def _load_model(path: Path, context: int, threads: int, state_dir: Path | None) 
     return LocalLLM(path, context, threads, state_dir)
 
 
+def models_loaded() -> int:
+    """How many times this process has loaded a GGUF: a batch worker shows it loads the model once."""
+    return _load_model.cache_info().misses
+
+
 def get_llm(settings: Settings) -> LocalLLM:
     state_dir = settings.cache_dir / "prompt-states" if settings.cache_enabled else None
     with _load_lock:

@@ -12,6 +12,7 @@ from typing import Any
 from .. import __version__
 from ..errors import DocAssistantError, InputError
 from ..settings import Settings
+from .batch_command import add_batch_arguments
 
 EXIT_INPUT = 2  # the input or an option is wrong
 EXIT_ENGINE = 3  # the installation or an engine failed
@@ -55,6 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     chat.add_argument("files", nargs="+", metavar="FILE", help="PNG, JPEG, WebP, TIFF, BMP, GIF or PDF")
     _add_common(chat)
+
+    batch = commands.add_parser("batch", help="a task on many files and folders: a row each in JSONL or CSV")
+    add_batch_arguments(batch)
+    _add_common(batch)
 
     model = commands.add_parser("model", help="assemble and check the embedded language model")
     model.add_argument("--json", action="store_true")
@@ -167,7 +172,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["cache_dir"] = args.cache_dir
     if getattr(args, "no_cache", False):
         overrides["cache_enabled"] = False
-    for option in ("backend", "base_url", "model", "profile"):
+    for option in ("backend", "base_url", "model", "profile", "engine", "ray_address", "workers"):
         if getattr(args, option, None):
             overrides[option] = getattr(args, option)
     if overrides.get("base_url") and "backend" not in overrides:
@@ -184,6 +189,10 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
     settings = _settings(args)
     if args.command == "model":
         return _model_info(settings)
+    if args.command == "batch":
+        from .batch_command import run_batch_command
+
+        return run_batch_command(args, settings)
     files, question, fields = args.files, None, None
     if args.command == "ask":
         if len(files) < 2:

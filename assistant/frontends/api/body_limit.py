@@ -1,7 +1,7 @@
 """Refuse a request body over the limit while it streams in (413), before it fills memory or disk.
 
 A declared Content-Length over the limit is refused before a byte is read; a chunked body is counted
-as it arrives and cut off at the limit.
+as it arrives and cut off at the limit. A path may have a larger limit of its own (a job's several files).
 """
 
 from __future__ import annotations
@@ -21,18 +21,22 @@ class _TooLarge(HTTPException):
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, larger: dict[str, tuple[int, str]] | None = None
+    ) -> None:
         self.app = app
-        self.max_bytes = max_bytes + MULTIPART_SLACK
-        self.limit_mb = max_bytes / 1024 / 1024
+        self.default = (max_bytes, "DOC_ASSISTANT_MAX_FILE_MB")
+        self.larger = larger or {}  # path -> (bytes, the setting that says so)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.larger.get(scope["path"], self.default)
+        max_bytes = limit[0] + MULTIPART_SLACK
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+            await self._refuse(scope, receive, send, limit)
             return
         seen = 0
         started = False
@@ -42,8 +46,8 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise _TooLarge(413, self._message(), headers={"Connection": "close"})
+                if seen > max_bytes:
+                    raise _TooLarge(413, _message(limit), headers={"Connection": "close"})
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -55,11 +59,13 @@ class BodyLimit:
             await self.app(scope, counting_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await self._refuse(scope, receive, send)
+                await self._refuse(scope, receive, send, limit)
 
-    def _message(self) -> str:
-        return f"the upload is over the limit of {self.limit_mb:g} MB (DOC_ASSISTANT_MAX_FILE_MB)"
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem(413, "file_too_large", self._message(), headers={"Connection": "close"})
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: tuple[int, str]) -> None:
+        response = problem(413, "file_too_large", _message(limit), headers={"Connection": "close"})
         await response(scope, receive, send)
+
+
+def _message(limit: tuple[int, str]) -> str:
+    size, setting = limit
+    return f"the upload is over the limit of {size / 1024 / 1024:g} MB ({setting})"

@@ -9,7 +9,7 @@ import math
 from fastapi import Request
 
 from ...errors import DocAssistantError
-from ...limits import RateLimiter
+from ...limits import rate_limiter
 from ...settings import Settings
 
 
@@ -29,7 +29,7 @@ class Guard:
     def __init__(self, settings: Settings) -> None:
         # Keys are compared by digest in constant time, so timing says nothing about a key's prefix.
         self._digests = [_digest(key) for key in settings.api_key_set]
-        self.limiter = RateLimiter(settings.rate_per_minute, settings.rate_burst)
+        self.limiter = rate_limiter(settings)
 
     @property
     def requires_key(self) -> bool:
@@ -37,6 +37,14 @@ class Guard:
 
     def check(self, request: Request) -> str:
         """The caller's identity for rate limiting; raises Unauthorized or RateLimited."""
+        client = self.identify(request)
+        wait = self.limiter.take(client)
+        if wait > 0:
+            raise RateLimited(wait)
+        return client
+
+    def identify(self, request: Request) -> str:
+        """The caller: its key's digest (Unauthorized without a valid key), or its address without keys."""
         client = request.client.host if request.client else "unknown"
         if self._digests:
             scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -46,9 +54,6 @@ class Guard:
             if not any(hmac.compare_digest(given, digest) for digest in self._digests):
                 raise Unauthorized("wrong API key")
             client = "key:" + given.hex()[:16]
-        wait = self.limiter.take(client)
-        if wait > 0:
-            raise RateLimited(wait)
         return client
 
 

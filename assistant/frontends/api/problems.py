@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.routing import BaseRoute, Match
 
 from ...errors import DocAssistantError
 
@@ -21,6 +23,9 @@ STATUS_BY_CODE = {
     "unauthorized": 401,
     "rate_limited": 429,
     "busy": 503,
+    "redis_unavailable": 503,
+    "engine_unavailable": 503,
+    "not_found": 404,
     "timeout": 504,
     "backend_error": 502,
     "ocr_engine_error": 500,
@@ -65,3 +70,13 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         504: "the request took longer than the time limit",
     }.items()
 }
+
+
+def allowed_methods(routes: Iterable[BaseRoute], scope: dict[str, Any]) -> str:
+    """A 405's Allow header: the methods of every route of the path (Starlette names only the first's)."""
+    methods: set[str] = set()
+    for route in routes:
+        match, _ = route.matches(scope)
+        if match != Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return ", ".join(sorted(methods))

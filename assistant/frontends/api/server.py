@@ -5,6 +5,8 @@ from __future__ import annotations
 import ipaddress
 import sys
 
+from ...cache import get_cache
+from ...errors import DocAssistantError
 from ...settings import get_settings
 
 
@@ -35,6 +37,13 @@ def run_api(host: str, port: int, allow_unauthenticated: bool) -> int:
     else:
         keys = len(settings.api_key_set)
         print(f"doc-assistant API: {keys} API key(s); send 'Authorization: Bearer <key>'")
+    try:
+        app = create_app(settings)
+        if settings.cache_enabled:
+            get_cache(settings)  # a shared cache (Redis) that does not answer stops the start here
+    except DocAssistantError as exc:
+        print(f"doc-assistant: error: {exc.message}", file=sys.stderr)
+        return 3
     print(f"doc-assistant API on http://{host}:{port} (docs at /docs)", flush=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", timeout_graceful_shutdown=30)
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=30)
     return 0
