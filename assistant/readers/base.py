@@ -28,14 +28,14 @@ class PageReading:
         }
 
     @classmethod
-    def from_cache(cls, data: dict) -> PageReading:
+    def from_cache(cls, data: dict, cached: bool = True) -> PageReading:
         return cls(
             regions=[Region.from_dict(r) for r in data["regions"]],
             rotation=data["rotation"],
             size=tuple(data["size"]),
             engine=data["engine"],
             notes=list(data["notes"]),
-            cached=True,
+            cached=cached,
         )
 
 

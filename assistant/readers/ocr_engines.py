@@ -10,8 +10,11 @@ from statistics import median
 from PIL import Image, ImageStat
 
 from ..cache import make_key
+from ..documents.layout import too_slow
 from ..documents.model import Page, Region
+from ..errors import OcrEngineError, PageTooSlowError
 from ..settings import Settings
+from ..workers import BudgetExceeded, Job, WorkerCrashed, get_pool
 from . import rapid, tesseract
 from .base import PageReading
 from .languages import OcrPlan
@@ -22,6 +25,7 @@ VERSION = 1  # bump when a change here alters results, to retire old cache entri
 UPSCALE_TARGET = 32  # line height in pixels that both engines read best
 BLANK_STDDEV = 2.0  # a page whose pixels vary less than this holds nothing to read
 MIN_CONFIDENCE = 0.5  # rapidocr lines below this are dropped from the result (rapidocr's own default)
+OCR_JOB = "assistant.readers.ocr_job:read"
 
 
 class OcrEngineReader:
@@ -42,7 +46,27 @@ class OcrEngineReader:
         return make_key("ocr-page", VERSION, page.content_key, engine, versions, params)
 
     def read(self, page: Page) -> PageReading:
-        return ocr_image(page.load_image(), self.plan, self.settings)
+        if self.settings.worker_count == 0:  # in process: no budget (benchmarks look inside the stages)
+            return ocr_image(page.load_image(), self.plan, self.settings)
+        return read_in_worker(page, self.plan, self.settings)
+
+
+def read_in_worker(page: Page, plan: OcrPlan | None, settings: Settings) -> PageReading:
+    """`ocr_image` in a worker process (`ocr_job.read`), under the page budget."""
+    if page.source is not None:
+        job = Job(OCR_JOB, (page.source.without_data(), page.file, plan, settings))
+        job.files[page.source.digest] = page.source.data
+    else:
+        image = page.load_image().convert("RGB")
+        job = Job(OCR_JOB, ((image.mode, image.size, image.tobytes()), page.file, plan, settings))
+    name = page.file or "the document"
+    try:
+        data = get_pool(settings.worker_count).call(job, settings.page_budget_s)
+    except BudgetExceeded:
+        raise PageTooSlowError(too_slow(name, page.number, settings.page_budget_s)) from None
+    except WorkerCrashed as exc:
+        raise OcrEngineError(f"{name} page {page.number}: OCR crashed ({exc})") from None
+    return PageReading.from_cache(data, cached=False)
 
 
 def ocr_image(image: Image.Image, plan: OcrPlan | None, settings: Settings) -> PageReading:
