@@ -87,7 +87,9 @@ def read_frame(stream: BinaryIO) -> Any | None:
 
 def run_job(out: BinaryIO, job_id: int, target: str, args: tuple) -> None:
     try:
-        result = resolve(target)(*args)
+        function = resolve(target)
+        write_frame(out, ("started", job_id))  # the budget starts now: importing is not the page's fault
+        result = function(*args)
         items = result if _is_generator(result) else [result]
         for item in items:
             write_frame(out, ("item", job_id, item))

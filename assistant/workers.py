@@ -33,7 +33,8 @@ from .worker_main import HEADER, Held
 
 SLOW_AFTER_S = 2.0  # a job running longer yields its place (lower priority) to new ones
 SLOW_NICE = 10  # its niceness then: it still progresses, but a normal page goes first
-START_TIMEOUT_S = 60.0
+IDLE_RETIRE_S = 60.0  # a worker beyond the pool's size, idle this long, is stopped
+START_TIMEOUT_S = 120.0  # for a new worker to import what the job needs (a busy machine is slow)
 
 
 class BudgetExceeded(Exception):
@@ -72,6 +73,7 @@ class _Worker:
     busy: bool = False
     demoted: bool = False
     jobs_done: int = 0
+    idle_since: float = field(default_factory=time.monotonic)
 
     @property
     def pid(self) -> int:
@@ -129,10 +131,14 @@ class WorkerPool:
             _write(worker, pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
         except OSError as exc:
             raise WorkerCrashed(0, f"the worker process could not take the job ({exc})") from None
-        items = 0
+        items, started = 0, False
         while True:
-            frame = self._next_frame(worker, budget_s, items)
+            # A new worker imports its modules first: the budget runs from the job's start.
+            frame = self._next_frame(worker, budget_s if started else START_TIMEOUT_S, items, started)
             kind = frame[0]
+            if kind == "started":
+                started = True
+                continue
             if kind == "item":
                 items += 1
                 yield frame[2]
@@ -148,7 +154,7 @@ class WorkerPool:
                     raise error
                 raise JobError(f"{text}\n{trace}")
 
-    def _next_frame(self, worker: _Worker, budget_s: float, items: int) -> tuple:
+    def _next_frame(self, worker: _Worker, budget_s: float, items: int, running: bool) -> tuple:
         started = time.monotonic()
         fd = worker.process.stdout.fileno()  # type: ignore[union-attr]
         while True:
@@ -158,8 +164,10 @@ class WorkerPool:
             cancel.check()
             waited = time.monotonic() - started
             if waited > budget_s:
+                if not running:
+                    raise WorkerCrashed(items, f"the worker process did not start within {budget_s:g} s")
                 raise BudgetExceeded(items, budget_s)
-            if waited > SLOW_AFTER_S and not worker.demoted:
+            if running and waited > SLOW_AFTER_S and not worker.demoted:
                 self._demote(worker)
             ready, _, _ = select.select([fd], [], [], min(cancel.POLL_S, max(0.0, budget_s - waited)))
             if ready:
@@ -211,11 +219,17 @@ class WorkerPool:
 
     def _release(self, worker: _Worker) -> None:
         with self._cond:
+            worker.idle_since = time.monotonic()
             if worker in self._workers and not worker.busy and worker.demoted:
-                if len(self._workers) > self.size or not _renice(worker.pid, 0):
-                    self._retire(worker)
-                else:
+                if _renice(worker.pid, 0):
                     worker.demoted = False
+                else:
+                    self._retire(worker)
+            # Workers started beside slow ones are kept a while (starting one costs seconds), then stopped.
+            extra = len(self._workers) - self.size
+            for idle in [w for w in self._workers if not w.busy][: max(0, extra)]:
+                if time.monotonic() - idle.idle_since > IDLE_RETIRE_S:
+                    self._retire(idle)
             self._cond.notify_all()
 
     def _retire(self, worker: _Worker) -> None:
@@ -234,6 +248,23 @@ class WorkerPool:
             self.killed += 1
             self._cond.notify_all()
         threading.Thread(target=_reap, args=(worker.process,), daemon=True).start()
+
+    def warm(self, target: str) -> None:
+        """Start every worker now and run `target` in each (servers: load the engines before the first
+        request, so that no request's time limit pays for a worker's start)."""
+        if self.size == 0:
+            return
+
+        def start_one() -> None:
+            with contextlib.suppress(Exception):
+                self.call(Job(target), START_TIMEOUT_S)
+
+        threads = [threading.Thread(target=start_one, daemon=True) for _ in range(self.size)]
+        with self._cond:
+            while len(self._workers) < self.size:
+                self._start()
+        for thread in threads:
+            thread.start()
 
     def status(self) -> dict[str, int]:
         with self._cond:

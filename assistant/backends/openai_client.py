@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 from PIL import Image
 
+from .. import cancel
 from ..errors import DocAssistantError
 from .replies import repeating_tail, trim_repetition
 
@@ -89,12 +90,15 @@ class OpenAIClient:
         """The reply's text pieces as they arrive; a reply that starts repeating itself is cut off."""
         payload = {"model": self.model, "messages": messages, "max_tokens": max_tokens, "stream": True}
         payload.update({k: v for k, v in sampling.items() if v is not None})
-        with self._slots:
+        cancel.acquire(self._slots)
+        try:
             self._count(+1)
             try:
                 yield from self._stream_with_retries(payload)
             finally:
                 self._count(-1)
+        finally:
+            self._slots.release()
 
     def complete(self, messages: list[dict[str, Any]], max_tokens: int = 1024, **sampling: Any) -> str:
         return trim_repetition("".join(self.stream(messages, max_tokens, **sampling))).strip()
@@ -173,6 +177,7 @@ class OpenAIClient:
                 data = line[5:].strip()
                 if data == "[DONE]":
                     return
+                cancel.check()  # a request past its own time limit stops reading the reply
                 if time.monotonic() > deadline:
                     raise httpx.ReadTimeout("the reply took longer than the request's time limit")
                 piece = _delta(data, url)

@@ -14,6 +14,13 @@ from .ocr_engines import ocr_image
 Pixels = tuple[str, tuple[int, int], bytes]  # mode, size, raw bytes
 
 
+def warm_up() -> None:
+    """Load the OCR engines (a server's workers do it before the first request)."""
+    from . import rapid
+
+    rapid.detect(Image.new("RGB", (64, 32), "white"))
+
+
 def read(source: PageSource | Pixels, name: str, plan: OcrPlan | None, settings: Settings) -> dict:
     if isinstance(source, PageSource):
         image = page_image(source, name, settings)

@@ -66,16 +66,16 @@ def read_pages(
         for page in chosen:
             if progress:
                 progress(doc.name, page.number, len(doc.pages))
-            where = f"{doc.name} page {page.number}"
             try:
                 reading = read_page(page, lang, settings, cache)
             except PageTooSlowError as exc:
                 # One page over its budget does not cost the others: it is left out, and the notes say why.
                 # Only when no page at all could be read is it the request's error.
                 skipped.append(exc)
-                result.notes.append(f"{where}: not read ({exc.code}): {exc.message}")
+                result.notes.append(f"{exc.message} ({exc.code}); the other pages were read")
                 continue
             result.cached &= reading.cached
+            where = f"{doc.name} page {page.number}"
             result.notes.extend(f"{where}: {note}" for note in reading.notes)
             if not page.regions:
                 result.notes.append(f"{where}: no text found")
