@@ -32,10 +32,8 @@ def _add_bomb(doc: pymupdf.Document, page: pymupdf.Page, levels: int, fanout: in
     below = leaf
     for _ in range(levels):
         form = doc.get_new_xref()
-        doc.update_object(
-            form,
-            f"<< /Type /XObject /Subtype /Form /BBox [0 0 10 10] /Resources << /XObject << /P {below} 0 R >> >> >>",
-        )
+        resources = f"/Resources << /XObject << /P {below} 0 R >> >>"
+        doc.update_object(form, f"<< /Type /XObject /Subtype /Form /BBox [0 0 10 10] {resources} >>")
         doc.update_stream(form, b" ".join([b"q /P Do Q"] * fanout))
         below = form
     doc.xref_set_key(page.xref, "Resources", f"<< /XObject << /T {below} 0 R >> >>")
@@ -69,7 +67,8 @@ def deep_filter_png(width: int = 7000, height: int = 8000) -> bytes:
     compressor = zlib.compressobj(9)
     body = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", body) + _png_chunk(b"IEND", b"")
+    chunks = _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", body) + _png_chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + chunks
 
 
 def huge_strip_tiff(width: int = 7000, height: int = 8000) -> bytes:

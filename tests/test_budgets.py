@@ -98,7 +98,7 @@ def post(url: str, name: str, data: bytes) -> tuple[httpx.Response, float]:
 
 @pytest.mark.slow
 def test_three_bombs_beside_a_normal_read(tmp_path: Path):
-    """Issue 15: three bombs posted at once stalled the server; a receipt beside them got no answer in 60 s."""
+    """Issue 15: three bombs posted at once stalled the server; a receipt beside them had no answer in 60 s."""
     budget = 10.0
     env = {**OPEN_RATE, "DOC_ASSISTANT_PAGE_BUDGET_S": str(budget)}
     bomb = hostile_files.render_bomb_pdf()
@@ -117,7 +117,7 @@ def test_three_bombs_beside_a_normal_read(tmp_path: Path):
             read, read_s = normal.result()
             bomb_answers = [future.result() for future in bombs]
         assert read.status_code == 200, read.text
-        assert "Receipt no. 3" in norm(read.json()["text"]).replace("no.", "no. ") or "3" in read.json()["text"]
+        assert "Receiptno.3" in norm(read.json()["text"]), read.json()["text"]
         assert health.status_code == 200 and health_s < 2.0, health_s
         for response, seconds in bomb_answers:
             assert response.status_code == 422, response.text
@@ -125,8 +125,11 @@ def test_three_bombs_beside_a_normal_read(tmp_path: Path):
             assert "page 1" in response.json()["error"]["message"]
             assert seconds < 4 * budget, seconds
         first_bomb_answer = min(seconds for _, seconds in bomb_answers)
-        print(f"receipt alone {solo:.1f} s, beside three bombs {read_s:.1f} s; bombs answered after "
-              f"{first_bomb_answer:.1f}-{max(s for _, s in bomb_answers):.1f} s; /health {health_s * 1000:.0f} ms")  # fmt: skip
+        last_bomb_answer = max(seconds for _, seconds in bomb_answers)
+        print(
+            f"receipt alone {solo:.1f} s, beside three bombs {read_s:.1f} s; bombs answered after "
+            f"{first_bomb_answer:.1f}-{last_bomb_answer:.1f} s; /health {health_s * 1000:.0f} ms"
+        )
         # It did not queue behind them: answered before any bomb ran out its budget, in a few seconds.
         assert read_s < first_bomb_answer and read_s < solo + budget, (read_s, solo, first_bomb_answer)
         assert server.healthy()
@@ -137,7 +140,7 @@ def test_a_request_past_its_time_limit_frees_its_worker_and_its_model_slot(tmp_p
     env = {**OPEN_RATE, "DOC_ASSISTANT_PAGE_BUDGET_S": "600", "DOC_ASSISTANT_REQUEST_TIMEOUT_S": "8"}
     with api_server(env, log_dir=tmp_path) as server, httpx.Client(base_url=server.url, timeout=300) as http:
         warm_workers(http)
-        response, took = post(server.url, "bomb.pdf", hostile_files.render_bomb_pdf())
+        response, _ = post(server.url, "bomb.pdf", hostile_files.render_bomb_pdf())
         assert response.status_code == 504 and response.json()["error"]["code"] == "timeout", response.text
         workers = _wait_for(http, lambda h: h["page_workers"]["busy"] == 0, 5.0)
         assert workers["page_workers"]["killed"] >= 1, workers  # the bomb's worker was stopped, not left
