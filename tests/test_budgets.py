@@ -98,7 +98,7 @@ def post(url: str, name: str, data: bytes) -> tuple[httpx.Response, float]:
 
 @pytest.mark.slow
 def test_three_bombs_beside_a_normal_read(tmp_path: Path):
-    """Issue 15: three bombs posted at once stalled the server; a receipt beside them had no answer in 60 s."""
+    """Issue 15: three bombs posted at once stalled the server; a receipt beside them waited over 60 s."""
     budget = 10.0
     env = {**OPEN_RATE, "DOC_ASSISTANT_PAGE_BUDGET_S": str(budget)}
     bomb = hostile_files.render_bomb_pdf()
