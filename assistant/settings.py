@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     render_dpi: int = 200
     max_side: int = 2048
 
-    # Decoding, rendering and OCR run in worker processes, each page under a time budget (seconds); a page
+    # Decoding, rendering and OCR run in worker processes, each page under a budget (CPU seconds); a page
     # over it is stopped with a clear error (page_too_slow) and the rest go on. page_workers: how many
     # worker processes (None: one per core, at most 4; 0: in this process, without budgets).
     page_budget_s: float = Field(30.0, gt=0)

@@ -1,9 +1,10 @@
 """Long-lived worker processes for the work a hostile file can make endless: decoding, rendering, OCR.
 
 A thread cannot be stopped; a process can. Each job runs in one of a few worker processes
-(`assistant.worker_main`) that keep their OCR engines loaded, under a time budget per item (a page): past it,
-the worker is killed and replaced, and the caller gets `BudgetExceeded`; a cancelled request kills its job's
-worker the same way. A job slower than SLOW_AFTER_S is lowered in priority and no longer counts against
+(`assistant.worker_main`) that keep their OCR engines loaded, under a time budget per item (a page): past
+it, the worker is killed and replaced, and the caller gets `BudgetExceeded`. The budget is the worker's CPU
+time, so a busy machine does not make a normal page too slow. A cancelled request kills its job's worker
+the same way. A job slower than SLOW_AFTER_S is lowered in priority and no longer counts against
 the pool's size, so a new page does not queue behind a slow one: another worker starts for it (up to twice
 the size in all).
 
@@ -34,6 +35,7 @@ from .worker_main import HEADER, Held
 SLOW_AFTER_S = 2.0  # a job running longer yields its place (lower priority) to new ones
 SLOW_NICE = 10  # its niceness then: it still progresses, but a normal page goes first
 IDLE_RETIRE_S = 60.0  # a worker beyond the pool's size, idle this long, is stopped
+WALL_FACTOR = 10  # a job's wall-clock cap, in budgets
 START_TIMEOUT_S = 120.0  # for a new worker to import what the job needs (a busy machine is slow)
 
 
@@ -155,7 +157,11 @@ class WorkerPool:
                 raise JobError(f"{text}\n{trace}")
 
     def _next_frame(self, worker: _Worker, budget_s: float, items: int, running: bool) -> tuple:
+        """The next frame from the worker. The budget is CPU time (the worker's, all its threads): a page
+        is stopped for the work it takes, not for waiting on a machine busy with other things; wall time
+        is capped too (WALL_FACTOR × the budget), for a worker stuck without using the CPU."""
         started = time.monotonic()
+        cpu_at_start = _cpu_seconds(worker.pid)
         fd = worker.process.stdout.fileno()  # type: ignore[union-attr]
         while True:
             frame = _take_frame(worker.buffer)
@@ -163,13 +169,15 @@ class WorkerPool:
                 return frame
             cancel.check()
             waited = time.monotonic() - started
-            if waited > budget_s:
-                if not running:
-                    raise WorkerCrashed(items, f"the worker process did not start within {budget_s:g} s")
+            if not running and waited > budget_s:
+                raise WorkerCrashed(items, f"the worker process did not start within {budget_s:g} s")
+            if running and (
+                waited > WALL_FACTOR * budget_s or _cpu_seconds(worker.pid) - cpu_at_start > budget_s
+            ):
                 raise BudgetExceeded(items, budget_s)
             if running and waited > SLOW_AFTER_S and not worker.demoted:
                 self._demote(worker)
-            ready, _, _ = select.select([fd], [], [], min(cancel.POLL_S, max(0.0, budget_s - waited)))
+            ready, _, _ = select.select([fd], [], [], cancel.POLL_S)
             if ready:
                 chunk = os.read(fd, 1 << 20)
                 if not chunk:
@@ -315,6 +323,19 @@ def _unpickle(pickled: bytes | None) -> Any:
         return pickle.loads(pickled)
     except Exception:
         return None
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process and all its threads (Linux /proc), 0 when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS
 
 
 def _renice(pid: int, nice: int) -> bool:

@@ -77,6 +77,7 @@ def _pages(data: bytes, name: str, kind: str, digest: str, settings: Settings) -
                 source=source,
                 file=name,
                 failure=failure_error(layout.failure) if layout.failure else None,
+                layout_cached=layout.cached,
             )
         )
     return pages

@@ -25,7 +25,7 @@ _flights: SingleFlight[list[PageLayout]] = SingleFlight()
 def too_slow(name: str, number: int, budget_s: float) -> str:
     return (
         f"{name} page {number}: decoding, rendering or reading the page took longer than the "
-        f"{budget_s:g} s budget per page (DOC_ASSISTANT_PAGE_BUDGET_S); it was stopped"
+        f"{budget_s:g} s budget per page (CPU time, DOC_ASSISTANT_PAGE_BUDGET_S); it was stopped"
     )
 
 
@@ -101,4 +101,4 @@ def _from_cache(data: dict) -> PageLayout:
     text_layer = None
     if data["lines"] is not None:
         text_layer = [Region(text, tuple(box), 1.0, "text_layer") for text, *box in data["lines"]]
-    return PageLayout(tuple(data["size"]), data["zoom"], text_layer)
+    return PageLayout(tuple(data["size"]), data["zoom"], text_layer, cached=True)

@@ -94,6 +94,7 @@ class Page:
     source: PageSource | None = None  # set by ingest: lets a worker process make the image itself
     file: str = ""  # the document's name, for messages about this page
     failure: Exception | None = None  # the page could not be prepared (too slow): reading it raises this
+    layout_cached: bool = False  # its layout (size, text layer) came from the result cache
 
 
 @dataclass

@@ -29,6 +29,7 @@ class PageLayout:
     zoom: float = 1.0  # PDF: pixels per point of the page image
     text_layer: list[Region] | None = None  # PDF pages with their own text, in page-image pixels
     failure: tuple[str, str] | None = None  # (error code, message): the page could not be prepared
+    cached: bool = False  # came from the result cache
 
 
 _recent: OrderedDict[tuple[str, int], Image.Image] = OrderedDict()

@@ -42,6 +42,8 @@ class PageReading:
 class PageReader(Protocol):
     """One way of reading a page. `read_page` takes the first reader of its list that accepts the page."""
 
+    cacheable: bool  # False: reading is cheaper than a cache look-up
+
     def accepts(self, page: Page) -> bool: ...
 
     def cache_key(self, page: Page) -> str:

@@ -33,6 +33,8 @@ OCR_JOB = "assistant.readers.ocr_job:read"
 class OcrEngineReader:
     """`plan` None: automatic (rapidocr first, tesseract where script detection says so)."""
 
+    cacheable = True
+
     def __init__(self, plan: OcrPlan | None, settings: Settings) -> None:
         self.plan = plan
         self.settings = settings

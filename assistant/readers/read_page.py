@@ -45,23 +45,27 @@ def read_page(page: Page, lang: str | None, settings: Settings, cache: ResultCac
     if page.failure is not None:
         raise page.failure
     reader = next(r for r in page_readers(lang, settings) if r.accepts(page))
-    key = reader.cache_key(page)
-    cached = cache.get(key)
-    if cached is not None:
-        reading = PageReading.from_cache(cached)
-    else:
-
-        def work() -> dict:
-            data = reader.read(page).to_cache()
-            cache.set(key, data)
-            return data
-
-        # The same page asked for at once by several requests is read once; the others wait for it.
-        reading = PageReading.from_cache(_flights.do(key, work)[0], cached=False)
+    # An uncacheable reader has its reading on the page already (the text layer, laid out and cached).
+    reading = _cached_reading(reader, page, cache) if reader.cacheable else reader.read(page)
     # Ordering is cheap and not cached, so a better ordering applies to cached pages too.
     reading.regions = order_regions(reading.regions)
     _apply(page, reading)
     return reading
+
+
+def _cached_reading(reader: PageReader, page: Page, cache: ResultCache) -> PageReading:
+    key = reader.cache_key(page)
+    cached = cache.get(key)
+    if cached is not None:
+        return PageReading.from_cache(cached)
+
+    def work() -> dict:
+        data = reader.read(page).to_cache()
+        cache.set(key, data)
+        return data
+
+    # The same page asked for at once by several requests is read once; the others wait for it.
+    return PageReading.from_cache(_flights.do(key, work)[0], cached=False)
 
 
 def _apply(page: Page, reading: PageReading) -> None:

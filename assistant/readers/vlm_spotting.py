@@ -17,6 +17,8 @@ VERSION = 1
 
 
 class VlmSpottingReader:
+    cacheable = True
+
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
 
