@@ -212,6 +212,9 @@ class WorkerPool:
             [sys.executable, "-c", "import sys, assistant.worker_main as w; sys.exit(w.main())"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            # Decoders complain on stderr about every broken file (libtiff, Pillow's warnings); what goes
+            # wrong in a job comes back in its frames, so their chatter is dropped.
+            stderr=subprocess.DEVNULL,
             env=env,
         )
         worker = _Worker(process)

@@ -21,7 +21,7 @@ import httpx
 
 from assistant import prompts
 from assistant.backends.openai import OpenAIBackend, with_images
-from assistant.backends.openai_client import image_part
+from assistant.backends.page_images import image_part
 from assistant.documents.ingest import load_document
 from assistant.documents.model import Page
 from assistant.readers.vlm_spotting import VlmSpottingReader
@@ -68,7 +68,7 @@ def main() -> None:
             backend="openai", base_url=base_url, model=MODEL_NAME, max_reply_tokens=MAX_TOKENS
         )
         backend = OpenAIBackend(settings)
-        reader = VlmSpottingReader(backend)
+        reader = VlmSpottingReader(backend, settings)
         page = load_document(fx.encode(image, "PNG"), "invoice.png", settings).pages[0]
         sampling = {**backend.profile.sampling, "max_tokens": MAX_TOKENS}
         # The very request doc-assistant sends, prepared once, as a direct client would hold it.

@@ -6,8 +6,6 @@ URLs, retries a connection that fails before any reply arrived, and stops a repl
 
 from __future__ import annotations
 
-import base64
-import io
 import itertools
 import json
 import threading
@@ -16,7 +14,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
-from PIL import Image
 
 from .. import cancel
 from ..errors import DocAssistantError
@@ -35,19 +32,6 @@ class ModelServerError(DocAssistantError):
 
 class ModelServerTimeout(DocAssistantError):
     code = "timeout"
-
-
-def image_part(image: Image.Image, max_side: int) -> dict[str, Any]:
-    """An image content part: PNG (text stays sharp) as a base64 data URL, long side capped."""
-    scale = max_side / max(image.size)
-    if scale < 1:
-        image = image.resize(
-            (round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS
-        )
-    out = io.BytesIO()
-    image.convert("RGB").save(out, format="PNG")
-    url = "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
-    return {"type": "image_url", "image_url": {"url": url}}
 
 
 class OpenAIClient:

@@ -18,7 +18,7 @@ from PIL import Image
 
 from ..settings import Settings
 from ..worker_main import attached
-from .model import PageSource, Region
+from .model import Page, PageSource, Region
 
 RECENT_PIXELS = 64_000_000  # decoded page images kept per worker process
 
@@ -61,14 +61,18 @@ def _inspect_pdf(data: bytes, name: str, settings: Settings, start: int) -> Iter
     from . import pdf
 
     with pdf.open_pdf(data, name, settings) as doc:
-        yield [pdf.page_size(page, pdf.plain_zoom(page, settings)) for page in doc]
+        with pdf.damaged_as(name):
+            sizes = [pdf.page_size(page, pdf.plain_zoom(page, settings)) for page in doc]
+        yield sizes
         for index in range(start, doc.page_count):
-            page = doc[index]
-            zoom = pdf.plain_zoom(page, settings)
-            text_layer = pdf.text_layer_regions(page, zoom)
-            if not text_layer:
-                zoom = pdf.render_zoom(page, settings, has_text_layer=False)
-            yield PageLayout(pdf.page_size(page, zoom), zoom, text_layer or None)
+            with pdf.damaged_as(f"{name} page {index + 1}"):
+                page = doc[index]
+                zoom = pdf.plain_zoom(page, settings)
+                text_layer = pdf.text_layer_regions(page, zoom)
+                if not text_layer:
+                    zoom = pdf.render_zoom(page, settings, has_text_layer=False)
+                layout = PageLayout(pdf.page_size(page, zoom), zoom, text_layer or None)
+            yield layout
 
 
 def page_image(source: PageSource, name: str, settings: Settings) -> Image.Image:
@@ -78,9 +82,36 @@ def page_image(source: PageSource, name: str, settings: Settings) -> Image.Image
         return recent
     data = source.data or attached(source.digest)
     if source.kind == "pdf":
-        from .pdf import render_page
+        from .pdf import damaged_as, render_page
 
-        return render_page(data, source.index, source.zoom)
+        with damaged_as(f"{name} page {source.index + 1}"):
+            return render_page(data, source.index, source.zoom)
     from .images import decode_frame
 
     return decode_frame(data, name, source.kind, source.index, settings)
+
+
+def image_in_worker(page: Page, settings: Settings) -> Image.Image:
+    """The page's image made in a worker process under the page budget (the pixels come back)."""
+    from ..errors import CorruptFileError, PageTooSlowError
+    from ..workers import BudgetExceeded, Job, WorkerCrashed, get_pool
+    from .layout import too_slow
+
+    if page.source is None or settings.worker_count == 0:
+        return page.load_image()
+    job = Job(f"{__name__}:_encoded_image", (page.source.without_data(), page.file, settings))
+    job.files[page.source.digest] = page.source.data
+    try:
+        mode, size, raw = get_pool(settings.worker_count).call(job, settings.page_budget_s)
+    except BudgetExceeded:
+        raise PageTooSlowError(too_slow(page.file, page.number, settings.page_budget_s)) from None
+    except WorkerCrashed as exc:
+        raise CorruptFileError(
+            f"{page.file} page {page.number}: the page could not be made ({exc})"
+        ) from None
+    return Image.frombytes(mode, size, raw)
+
+
+def _encoded_image(source: PageSource, name: str, settings: Settings) -> tuple[str, tuple[int, int], bytes]:
+    image = page_image(source, name, settings)
+    return image.mode, image.size, image.tobytes()

@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pymupdf
 from PIL import Image
 
-from ..errors import CorruptFileError, EncryptedPdfError, TooManyPagesError
+from ..errors import CorruptFileError, DocAssistantError, EncryptedPdfError, TooManyPagesError
 from ..settings import Settings
 from .model import Region
 
 pymupdf.TOOLS.mupdf_display_errors(False)  # broken files are reported by us, not printed by MuPDF
+
+
+@contextmanager
+def damaged_as(name: str) -> Iterator[None]:
+    """MuPDF's failures on a broken page (a malformed page tree, a bad stream) as our error.
+
+    Fix (fuzzing): one flipped bit in the page tree raised FzErrorFormat from page loading, an internal error.
+    """
+    try:
+        yield
+    except DocAssistantError:
+        raise
+    except Exception as exc:  # MuPDF raises several types for damaged files
+        raise CorruptFileError(f"{name}: the PDF is damaged ({exc})") from exc
 
 
 def open_pdf(data: bytes, name: str, settings: Settings) -> pymupdf.Document:

@@ -27,7 +27,7 @@ def page_readers(lang: str | None, settings: Settings) -> list[PageReader]:
     if settings.backend == "openai":
         backend = get_backend(settings)
         if backend.profile.coordinates:
-            readers.append(VlmSpottingReader(backend))
+            readers.append(VlmSpottingReader(backend, settings))
     plan = plan_for(lang, tesseract.installed_languages(settings.tessdata_dir), settings.ocr_engine)
     readers.append(OcrEngineReader(plan, settings))
     return readers
