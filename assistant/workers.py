@@ -285,6 +285,7 @@ class WorkerPool:
                 "busy": sum(1 for w in self._workers if w.busy),
                 "slow": sum(1 for w in self._workers if w.busy and w.demoted),
                 "killed": self.killed,
+                "jobs": self._next_job,
             }
 
     def pids(self) -> list[int]:
