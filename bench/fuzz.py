@@ -66,10 +66,7 @@ def run(quick: bool = False, runs: int | None = None) -> Section:
             httpx.Client(base_url=server.url, timeout=600) as http,
         ):
             for i in range(api_cases):
-                seed = fz.KINDS[i % len(fz.KINDS)]
-                mutations = [("flip", rng.random(), rng.randrange(8)) for _ in range(rng.randrange(1, 8))]
-                data = fz.mutate(fz.seeds()[seed], mutations)
-                response = http.post("/v1/ocr", data={"task": "read"}, files={"file": (f"case.{seed}", data)})
+                seed, mutations, response = fz.post_mutated(http, i, rng)
                 statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
                 if response.status_code >= 500:
                     server_errors.append((seed, mutations, response.text[:200]))

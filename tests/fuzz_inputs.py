@@ -172,6 +172,14 @@ def ingest(data: bytes, name: str, settings) -> Outcome:
         )
 
 
+def post_mutated(http, index: int, rng) -> tuple[str, list[Mutation], object]:
+    """Post a few random bit flips of a seed (the seeds in turn) to `/v1/ocr`: (seed, mutations, reply)."""
+    seed = KINDS[index % len(KINDS)]
+    muts: list[Mutation] = [("flip", rng.random(), rng.randrange(8)) for _ in range(rng.randrange(1, 8))]
+    data = mutate(seeds()[seed], muts)
+    return seed, muts, http.post("/v1/ocr", data={"task": "read"}, files={"file": (f"case.{seed}", data)})
+
+
 def case_name(seed: str) -> str:
     return "fuzz." + seed
 

@@ -67,10 +67,7 @@ def test_mutated_uploads_get_no_5xx_from_the_api(tmp_path: Path):
     statuses: dict[int, int] = {}
     with api_server(env, log_dir=tmp_path) as server, httpx.Client(base_url=server.url, timeout=300) as http:
         for i in range(API_CASES):
-            seed = fz.KINDS[i % len(fz.KINDS)]
-            mutations = [("flip", rng.random(), rng.randrange(8)) for _ in range(rng.randrange(1, 6))]
-            data = fz.mutate(fz.seeds()[seed], mutations)
-            response = http.post("/v1/ocr", data={"task": "read"}, files={"file": (f"case.{seed}", data)})
+            seed, mutations, response = fz.post_mutated(http, i, rng)
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
             assert response.status_code < 500, f"{seed} {mutations!r}: {response.text}"
             assert response.headers["content-type"].startswith("application/json")
