@@ -14,19 +14,12 @@ from ..settings import Settings
 from ..single_flight import SingleFlight
 from ..workers import BudgetExceeded, Job, WorkerCrashed, get_pool
 from .model import Region
-from .page_jobs import PageLayout
+from .page_jobs import PageLayout, too_slow
 
 VERSION = 1  # bump when a change here or in page_jobs alters layouts
 FAILURES = {"page_too_slow": PageTooSlowError, "corrupt_file": CorruptFileError}
 
 _flights: SingleFlight[list[PageLayout]] = SingleFlight()
-
-
-def too_slow(name: str, number: int, budget_s: float) -> str:
-    return (
-        f"{name} page {number}: decoding, rendering or reading the page took longer than the "
-        f"{budget_s:g} s budget per page (CPU time, DOC_ASSISTANT_PAGE_BUDGET_S); it was stopped"
-    )
 
 
 def failure_error(failure: tuple[str, str]) -> DocAssistantError:

@@ -32,6 +32,13 @@ class PageLayout:
     cached: bool = False  # came from the result cache
 
 
+def too_slow(name: str, number: int, budget_s: float) -> str:
+    return (
+        f"{name} page {number}: decoding, rendering or reading the page took longer than the "
+        f"{budget_s:g} s budget per page (CPU time, DOC_ASSISTANT_PAGE_BUDGET_S); it was stopped"
+    )
+
+
 _recent: OrderedDict[tuple[str, int], Image.Image] = OrderedDict()
 
 
@@ -95,7 +102,6 @@ def image_in_worker(page: Page, settings: Settings) -> Image.Image:
     """The page's image made in a worker process under the page budget (the pixels come back)."""
     from ..errors import CorruptFileError, PageTooSlowError
     from ..workers import BudgetExceeded, Job, WorkerCrashed, get_pool
-    from .layout import too_slow
 
     if page.source is None or settings.worker_count == 0:
         return page.load_image()

@@ -11,8 +11,8 @@ from statistics import median
 from PIL import Image, ImageStat
 
 from ..cache import make_key
-from ..documents.layout import too_slow
 from ..documents.model import Page, Region
+from ..documents.page_jobs import too_slow
 from ..errors import OcrEngineError, PageTooSlowError
 from ..settings import Settings
 from ..workers import BudgetExceeded, Job, WorkerCrashed, get_pool
