@@ -18,7 +18,7 @@ part of docs/benchmarks.md (plots to docs/bench-*.png, profiles to docs/profiles
   api      8 clients: cache hits p99, /health p99, identical uploads, a timed-out request (bench/api_load.py)
   vlm      the model-server path vs a direct request to the same vLLM CPU server (bench/vlm_overhead.py)
   memory   the chat server's RSS with the model loaded and 8 sessions (bench/chat_memory.py)
-  fuzz     10,000 mutated files through the ingest path, 500 through the API (bench/fuzz.py)
+  fuzz     10,000 mutated files through the ingest path, 200 through the API (bench/fuzz.py)
 
 --quick: every benchmark under 2 minutes (smaller sets, fewer runs); the full run takes about 25.
 --runs N: runs per figure (defaults: 2 to 5 per benchmark, see each module).

@@ -1,4 +1,4 @@
-"""Fuzzing the ingest path: 10,000 mutated files in process and 500 through the API.
+"""Fuzzing the ingest path: 10,000 mutated files in process and 200 through the API.
 
     .venv/bin/python -m bench.fuzz [--quick]
 
@@ -21,7 +21,7 @@ from pathlib import Path
 from .common import Section, cli, runs_for, table
 
 CASES = 10_000
-API_CASES = 500
+API_CASES = 200
 BUDGET_S = 5.0
 
 
