@@ -22,10 +22,11 @@ from .languages import OcrPlan
 from .orientation import detect_osd
 from .script import CONFIDENT, SHORT_TEXT, detect_tesseract_script, mean_confidence
 
-VERSION = 2  # bump when a change here alters results, to retire old cache entries
+VERSION = 3  # bump when a change here alters results, to retire old cache entries
 UPSCALE_TARGET = 32  # line height in pixels that both engines read best
 BLANK_STDDEV = 2.0  # a page whose pixels vary less than this holds nothing to read
 UPSIDE_DOWN = 0.6  # share of line crops rapidocr turned by 180° above which the page is upside down
+UPSIDE_DOWN_LINES = 3  # ... when it read at least this many lines (fewer are left to OSD)
 MIN_CONFIDENCE = 0.5  # rapidocr lines below this are dropped from the result (rapidocr's own default)
 OCR_JOB = "assistant.readers.ocr_job:read"
 
@@ -151,7 +152,9 @@ def _mostly_tall(regions: list[Region]) -> bool:
 def _upside_down(regions: list[Region], turned: list[float]) -> bool:
     """Horizontal lines most of which rapidocr's classifier turned by 180° (tall lines it turns by 90° first,
     so their 180° says which side the page lies on, not that it is upside down)."""
-    return bool(regions) and bool(turned) and turned[-1] >= UPSIDE_DOWN and not _mostly_tall(regions)
+    # One or two lines say too little: a single Arabic word was once "turned" by it, and then unreadable.
+    enough = len(regions) >= UPSIDE_DOWN_LINES
+    return enough and bool(turned) and turned[-1] >= UPSIDE_DOWN and not _mostly_tall(regions)
 
 
 def _turned_half(region: Region, size: tuple[int, int]) -> Region:
