@@ -46,6 +46,12 @@ class CorruptFileError(InputError):
     code = "corrupt_file"
 
 
+class PageTooSlowError(InputError):
+    """Decoding, rendering or reading one page took longer than the per-page budget (a render bomb, say)."""
+
+    code = "page_too_slow"
+
+
 class ArgumentError(InputError):
     """An option has a value we cannot use (a page range, a language code)."""
 

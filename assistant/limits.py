@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
+from . import cancel
 from .errors import DocAssistantError
 from .settings import Settings
 
@@ -36,7 +37,7 @@ class ModelSlots:
 
     @contextmanager
     def hold(self, wait_s: float) -> Iterator[None]:
-        if not self._free.acquire(timeout=wait_s):
+        if not cancel.acquire(self._free, timeout=wait_s):
             raise BusyError(f"all {self.size} model slots stayed busy for {wait_s:g} s; try again shortly")
         with self._lock:
             self._in_flight += 1

@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     render_dpi: int = 200
     max_side: int = 2048
 
+    # Decoding, rendering and OCR run in worker processes, each page under a budget (CPU seconds); a page
+    # over it is stopped with a clear error (page_too_slow) and the rest go on. page_workers: how many
+    # worker processes (None: one per core, at most 4; 0: in this process, without budgets).
+    page_budget_s: float = Field(30.0, gt=0)
+    page_workers: int | None = Field(None, ge=0)
+
     # OCR
     tessdata_dir: Path = Path("/usr/share/tesseract-ocr/5/tessdata")
     # Text whose median line height is below this (pixels) is upscaled before OCR.
@@ -112,6 +118,14 @@ class Settings(BaseSettings):
     @property
     def base_urls(self) -> list[str]:
         return [url.strip() for url in self.base_url.split(",") if url.strip()]
+
+    @property
+    def worker_count(self) -> int:
+        if self.page_workers is not None:
+            return self.page_workers
+        import os
+
+        return min(4, os.cpu_count() or 1)
 
     @property
     def max_file_bytes(self) -> int:

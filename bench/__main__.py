@@ -1,8 +1,8 @@
 """`python -m bench`: run the benchmarks, each against its peer in the same run, and write the generated
 part of docs/benchmarks.md (plots to docs/bench-*.png, profiles to docs/profiles/).
 
-    .venv/bin/python -m bench [--quick] [--only ocr,pdf,cache,ask,translate,extract,scaling,profile,batch]
-                              [--runs N] [--no-write]
+    .venv/bin/python -m bench [--quick] [--runs N] [--no-write] [--only KEY,...]
+        KEY: ocr pdf cache ask translate extract scaling profile batch api vlm memory fuzz
 
   ocr      doc-assistant read vs raw rapidocr and raw tesseract: s/page and CER (bench/ocr_speed.py)
   pdf      PDF text layer: pages/s vs raw PyMuPDF (bench/pdf_text.py)
@@ -15,6 +15,10 @@ part of docs/benchmarks.md (plots to docs/bench-*.png, profiles to docs/profiles
   scaling  time against pages and concurrent sessions, with plots (bench/scaling.py)
   profile  the slowest stage of each task, with pyinstrument (bench/profiles.py)
   batch    batch pages/min on the local engine and Ray, 1 and 2 workers; a Redis re-run (bench/batch_scale.py)
+  api      8 clients: cache hits p99, /health p99, identical uploads, a timed-out request (bench/api_load.py)
+  vlm      the model-server path vs a direct request to the same vLLM CPU server (bench/vlm_overhead.py)
+  memory   the chat server's RSS with the model loaded and 8 sessions (bench/chat_memory.py)
+  fuzz     10,000 mutated files through the ingest path, 200 through the API (bench/fuzz.py)
 
 --quick: every benchmark under 2 minutes (smaller sets, fewer runs); the full run takes about 25.
 --runs N: runs per figure (defaults: 2 to 5 per benchmark, see each module).
@@ -42,6 +46,10 @@ MODULES = {
     "scaling": "bench.scaling",
     "profile": "bench.profiles",
     "batch": "bench.batch_scale",
+    "api": "bench.api_load",
+    "vlm": "bench.vlm_overhead",
+    "memory": "bench.chat_memory",
+    "fuzz": "bench.fuzz",
 }
 
 

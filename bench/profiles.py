@@ -95,7 +95,7 @@ def jobs(llm: Any, tmp: Path, quick: bool) -> list[Job]:
     backend = llm_peer.backend()  # its model is `llm`
     from tests import fixtures as fx
 
-    settings = Settings(cache_enabled=False)
+    settings = Settings(cache_enabled=False, page_workers=0)  # in process: the profile sees the OCR stages
     if missing_datasets("receipts_sroie_dev", "ocr_lines_dev"):
         name, data = "invoice.png", fx.encode(fx.invoice_page().image, "PNG")
         question, fields = "价税合计是多少？", ["发票号码", "开票日期", "价税合计"]
@@ -206,7 +206,7 @@ def run(quick: bool = False, runs: int | None = None) -> Section:
     walls: dict[str, list[float]] = {task: [] for task in TASKS}
     whats: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
-        settings = Settings(cache_enabled=False)  # warm-up: engines and model loaded, untimed
+        settings = Settings(cache_enabled=False, page_workers=0)  # warm-up: engines and model loaded, untimed
         read_documents(
             [load_document(fx.encode(fx.text_page().image, "PNG"), "w.png", settings)], settings=settings
         )

@@ -14,16 +14,35 @@ from pathlib import Path
 from .common import BENCHMARKS, Section, table, versions_line
 
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
-ORDER = ["ocr", "pdf", "cache", "ask", "extract", "scaling", "profile", "batch"]
+ORDER = [
+    "ocr",
+    "pdf",
+    "cache",
+    "ask",
+    "translate",
+    "extract",
+    "scaling",
+    "profile",
+    "batch",
+    "api",
+    "vlm",
+    "memory",
+    "fuzz",
+]
 TITLES = {
     "ocr": "OCR",
     "pdf": "PDF text layer",
     "cache": "Cache",
     "ask": "ask",
+    "translate": "translate and math",
     "extract": "extract",
     "scaling": "Scaling",
     "profile": "Profiler",
     "batch": "Batch",
+    "api": "API under load",
+    "vlm": "Model-server path",
+    "memory": "Memory",
+    "fuzz": "Fuzzing",
 }
 RESULT = "**Result:** "
 INTRO = """## `python -m bench`: every figure against its peer, in one run

@@ -174,8 +174,9 @@ def test_other_language_is_not_served_from_cache(fresh):
 
 
 def test_partly_cached_read_is_not_cached(fresh):
+    # A scan: its pages are OCR'd one by one (a text layer is laid out for the whole file at once).
     settings, cache = fresh
-    pdf = fx.text_pdf([["one"], ["two"], ["three"]]).data
+    pdf = fx.scan_pdf([fx.text_page([word], width=600, height=200) for word in ("one", "two", "three")]).data
     read_bytes(pdf, "doc.pdf", settings, cache, pages="1")
     both = read_bytes(pdf, "doc.pdf", settings, cache, pages="1-2")
     assert both["cached"] is False

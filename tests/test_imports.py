@@ -27,7 +27,8 @@ LAYERS = [
     ("assistant.documents", "assistant.answer"),
     ("assistant.settings", "assistant.errors", "assistant.cache", "assistant.limits", "assistant.prompts",
      "assistant.languages", "assistant.storage", "assistant.resources", "assistant.redis_client",
-     "assistant.cache_redis", "assistant.limits_redis"),
+     "assistant.cache_redis", "assistant.limits_redis", "assistant.cancel", "assistant.single_flight",
+     "assistant.workers", "assistant.worker_main"),
 ]  # fmt: skip
 # The layering rule: a module under a key imports nothing under its values (names are dotted prefixes).
 MUST_NOT_IMPORT = {

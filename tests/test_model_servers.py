@@ -203,7 +203,7 @@ def _client(base_url: str, **options):
 
 
 def _image_question(question: str = "What is the total?") -> list[dict]:
-    from assistant.backends.openai_client import image_part
+    from assistant.backends.page_images import image_part
     from tests import fixtures as fx
 
     return [

@@ -20,6 +20,7 @@ from typing import Any
 
 from PIL import Image
 
+from .. import cancel
 from ..errors import ArgumentError
 from ..settings import Settings
 from .base import LOCAL_PROFILE, Message, Profile
@@ -102,15 +103,22 @@ class LocalLLM:
         prefix = self._prefix_tokens(prompt, keep_prefix, tokens) if keep_prefix is not None else ()
         if prefix and (preparing := self._preparing.get(prefix_key(self.identity, prefix))):
             preparing.wait()  # the document is being prepared in the background: its state comes from there
-        with self._lock:
+        cancel.acquire(self._lock)  # a request given up while it waits for the model stops waiting
+        try:
             self._restore_or_evaluate(prefix)
             chunks = self._llm.create_completion(
                 prompt=tokens, max_tokens=max_tokens, stream=True, stop=stop, **kwargs
             )
-            for chunk in chunks:
-                piece = chunk["choices"][0]["text"]
-                if piece:
-                    yield piece
+            try:
+                for chunk in chunks:
+                    cancel.check()  # between tokens: a request past its time limit stops generating
+                    piece = chunk["choices"][0]["text"]
+                    if piece:
+                        yield piece
+            finally:
+                chunks.close()
+        finally:
+            self._lock.release()
 
     def prepare(self, messages: list[Message], keep_prefix: str) -> bool:
         """Evaluate and keep the state of the prompt up to the end of `keep_prefix`, a chunk at a time so

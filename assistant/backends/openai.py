@@ -14,7 +14,8 @@ from PIL import Image
 
 from ..settings import Settings
 from .base import Message, Profile
-from .openai_client import OpenAIClient, image_part
+from .openai_client import OpenAIClient
+from .page_images import image_part
 
 
 class OpenAIBackend:

@@ -6,8 +6,6 @@ URLs, retries a connection that fails before any reply arrived, and stops a repl
 
 from __future__ import annotations
 
-import base64
-import io
 import itertools
 import json
 import threading
@@ -16,8 +14,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
-from PIL import Image
 
+from .. import cancel
 from ..errors import DocAssistantError
 from .replies import repeating_tail, trim_repetition
 
@@ -34,19 +32,6 @@ class ModelServerError(DocAssistantError):
 
 class ModelServerTimeout(DocAssistantError):
     code = "timeout"
-
-
-def image_part(image: Image.Image, max_side: int) -> dict[str, Any]:
-    """An image content part: PNG (text stays sharp) as a base64 data URL, long side capped."""
-    scale = max_side / max(image.size)
-    if scale < 1:
-        image = image.resize(
-            (round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS
-        )
-    out = io.BytesIO()
-    image.convert("RGB").save(out, format="PNG")
-    url = "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
-    return {"type": "image_url", "image_url": {"url": url}}
 
 
 class OpenAIClient:
@@ -89,12 +74,15 @@ class OpenAIClient:
         """The reply's text pieces as they arrive; a reply that starts repeating itself is cut off."""
         payload = {"model": self.model, "messages": messages, "max_tokens": max_tokens, "stream": True}
         payload.update({k: v for k, v in sampling.items() if v is not None})
-        with self._slots:
+        cancel.acquire(self._slots)
+        try:
             self._count(+1)
             try:
                 yield from self._stream_with_retries(payload)
             finally:
                 self._count(-1)
+        finally:
+            self._slots.release()
 
     def complete(self, messages: list[dict[str, Any]], max_tokens: int = 1024, **sampling: Any) -> str:
         return trim_repetition("".join(self.stream(messages, max_tokens, **sampling))).strip()
@@ -173,6 +161,7 @@ class OpenAIClient:
                 data = line[5:].strip()
                 if data == "[DONE]":
                     return
+                cancel.check()  # a request past its own time limit stops reading the reply
                 if time.monotonic() > deadline:
                     raise httpx.ReadTimeout("the reply took longer than the request's time limit")
                 piece = _delta(data, url)

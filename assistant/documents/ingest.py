@@ -1,16 +1,19 @@
-"""Turn uploaded bytes into a Document: validate, detect the type, split into pages."""
+"""Turn uploaded bytes into a Document: validate, detect the type, split into pages (laid out in a worker
+process, under the page budget: see layout.py)."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Set
+from functools import partial
 from pathlib import Path
 
 from ..errors import FileTooLargeError, InputError
 from ..settings import Settings, get_settings
 from .filetype import detect_type
-from .images import decode_image_pages
-from .model import Document, Page
+from .layout import document_layout, failure_error
+from .model import Document, Page, PageSource
+from .page_jobs import page_image
 
 
 def load_document(
@@ -28,10 +31,9 @@ def load_document(
         )
     kind = detect_type(data, name)
     digest = hashlib.sha256(data).hexdigest()
-    if kind == "pdf":
-        pages = _pdf_pages(data, name, digest, settings, only_pages)
-    else:
-        pages = _image_pages(data, name, kind, digest, settings)
+    pages = _pages(data, name, kind, digest, settings)
+    if only_pages is not None and kind == "pdf":
+        pages = [page for page in pages if page.number in only_pages]
     return Document(name=name, kind=kind, sha256=digest, pages=pages)
 
 
@@ -61,40 +63,21 @@ def read_file(path: str | Path, settings: Settings | None = None) -> bytes:
         raise InputError(f"{path}: cannot read the file ({exc.strerror or exc})") from exc
 
 
-def _image_pages(data: bytes, name: str, kind: str, digest: str, settings: Settings) -> list[Page]:
+def _pages(data: bytes, name: str, kind: str, digest: str, settings: Settings) -> list[Page]:
     pages = []
-    for index, image in enumerate(decode_image_pages(data, name, kind, settings)):
+    for index, layout in enumerate(document_layout(data, name, kind, digest, settings)):
+        source = PageSource(digest, kind, index, layout.zoom, data)
         pages.append(
             Page(
                 number=index + 1,
-                size=image.size,
-                load_image=lambda image=image: image,
+                size=layout.size,
+                load_image=partial(page_image, source, name, settings),
                 content_key=f"{digest}:{index}",
+                text_layer=layout.text_layer,
+                source=source,
+                file=name,
+                failure=failure_error(layout.failure) if layout.failure else None,
+                layout_cached=layout.cached,
             )
         )
-    return pages
-
-
-def _pdf_pages(
-    data: bytes, name: str, digest: str, settings: Settings, only_pages: Set[int] | None
-) -> list[Page]:
-    from . import pdf  # PyMuPDF takes half a second to import; images never need it
-
-    pages = []
-    with pdf.open_pdf(data, name, settings) as doc:
-        for index, pdf_page in enumerate(doc):
-            if only_pages is not None and index + 1 not in only_pages:
-                continue
-            text_layer_points = pdf.text_layer_regions(pdf_page)
-            zoom = pdf.render_zoom(pdf_page, settings, has_text_layer=bool(text_layer_points))
-            text_layer = [region.scaled(zoom) for region in text_layer_points]
-            pages.append(
-                Page(
-                    number=index + 1,
-                    size=pdf.page_size(pdf_page, zoom),
-                    load_image=lambda index=index, zoom=zoom: pdf.render_page(data, index, zoom),
-                    content_key=f"{digest}:{index}",
-                    text_layer=text_layer or None,
-                )
-            )
     return pages

@@ -66,6 +66,20 @@ class Region:
         )
 
 
+@dataclass(frozen=True)
+class PageSource:
+    """How to make a page's image from its file: what a worker process is sent to decode or render it."""
+
+    digest: str  # the file's sha256
+    kind: str  # "pdf", "png", "tiff", ...
+    index: int  # 0-based page (PDF) or frame (TIFF)
+    zoom: float = 1.0  # PDF: pixels per point
+    data: bytes = field(default=b"", repr=False, compare=False)  # the file; not sent with every job
+
+    def without_data(self) -> PageSource:
+        return replace(self, data=b"")
+
+
 @dataclass
 class Page:
     """A page of a document. `load_image` renders or decodes the page image on demand."""
@@ -77,6 +91,10 @@ class Page:
     text_layer: list[Region] | None = None  # set for PDF pages that carry their own text
     regions: list[Region] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    source: PageSource | None = None  # set by ingest: lets a worker process make the image itself
+    file: str = ""  # the document's name, for messages about this page
+    failure: Exception | None = None  # the page could not be prepared (too slow): reading it raises this
+    layout_cached: bool = False  # its layout (size, text layer) came from the result cache
 
 
 @dataclass

@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pymupdf
 from PIL import Image
 
-from ..errors import CorruptFileError, EncryptedPdfError, TooManyPagesError
+from ..errors import CorruptFileError, DocAssistantError, EncryptedPdfError, TooManyPagesError
 from ..settings import Settings
-from .model import Box, Region, Word
+from .model import Region
 
 pymupdf.TOOLS.mupdf_display_errors(False)  # broken files are reported by us, not printed by MuPDF
+
+
+@contextmanager
+def damaged_as(name: str) -> Iterator[None]:
+    """MuPDF's failures on a broken page (a malformed page tree, a bad stream) as our error.
+
+    Fix (fuzzing): one flipped bit in the page tree raised FzErrorFormat from page loading, an internal error.
+    """
+    try:
+        yield
+    except DocAssistantError:
+        raise
+    except Exception as exc:  # MuPDF raises several types for damaged files
+        raise CorruptFileError(f"{name}: the PDF is damaged ({exc})") from exc
 
 
 def open_pdf(data: bytes, name: str, settings: Settings) -> pymupdf.Document:
@@ -33,6 +49,12 @@ def open_pdf(data: bytes, name: str, settings: Settings) -> pymupdf.Document:
 
 SMALL_RENDER = 1000  # px: a page smaller than this at render_dpi is too small to OCR well
 SCAN_RENDER = 1200  # px: the long side such a page is raised to, when its scan has the pixels
+
+
+def plain_zoom(page: pymupdf.Page, settings: Settings) -> float:
+    """Pixels per PDF point at `render_dpi`, with the long side capped at `max_side`."""
+    long_side = max(page.rect.width, page.rect.height)
+    return min(settings.render_dpi / 72, settings.max_side / long_side)
 
 
 def render_zoom(page: pymupdf.Page, settings: Settings, has_text_layer: bool) -> float:
@@ -67,39 +89,28 @@ def render_page(data: bytes, index: int, zoom: float) -> Image.Image:
         return Image.frombytes("RGB", (pix.width, pix.height), pix.samples)
 
 
-def _transformed(bbox: tuple[float, float, float, float], matrix: pymupdf.Matrix) -> Box:
-    rect = pymupdf.Rect(bbox) * matrix
-    return (rect.x0, rect.y0, rect.x1, rect.y1)
+def text_layer_regions(page: pymupdf.Page, zoom: float) -> list[Region]:
+    """Lines of the page's own text in page-image pixels (at `zoom`). Empty if it has none.
 
-
-def text_layer_regions(page: pymupdf.Page) -> list[Region]:
-    """Lines of the page's own text, with their words, in PDF points. Empty if it has none."""
-    # Text coordinates are unrotated; the rotation matrix maps them onto the page as displayed.
-    matrix = page.rotation_matrix
-    # The same flags for both extractions keep block and line numbers in step.
-    flags = pymupdf.TEXTFLAGS_TEXT
-    words_by_line: dict[tuple[int, int], list[Word]] = {}
-    for x0, y0, x1, y1, text, block_no, line_no, _ in page.get_text("words", flags=flags):
-        words_by_line.setdefault((block_no, line_no), []).append(
-            Word(unicodedata.normalize("NFC", text), _transformed((x0, y0, x1, y1), matrix))
-        )
-
+    One extraction: MuPDF lays the text out once, straight into pixels of the page as displayed (the
+    rotation and the zoom go in as its matrix), so no box is transformed here.
+    """
+    matrix = page.rotation_matrix * pymupdf.Matrix(zoom, zoom)
+    # The clip is in the output's coordinates: the displayed page, zoomed.
+    clip = page.rect * pymupdf.Matrix(zoom, zoom)
+    textpage = page.get_textpage(clip=clip, flags=pymupdf.TEXTFLAGS_TEXT, matrix=matrix)
     regions: list[Region] = []
-    for block_no, block in enumerate(page.get_text("dict", flags=flags)["blocks"]):
+    for block in page.get_text("dict", textpage=textpage)["blocks"]:
         if block["type"] != 0:
             continue
-        for line_no, line in enumerate(block["lines"]):
-            # NFC folds CJK compatibility ideographs that some fonts' ToUnicode maps produce (U+FA01 for 度).
-            text = unicodedata.normalize("NFC", "".join(span["text"] for span in line["spans"])).strip()
+        for line in block["lines"]:
+            text = "".join(span["text"] for span in line["spans"]).strip()
             if not text:
                 continue
-            region = Region(
-                text=text,
-                box=_transformed(line["bbox"], matrix),
-                confidence=1.0,
-                source="text_layer",
-                words=tuple(words_by_line.get((block_no, line_no), ())),
-            )
+            if not text.isascii():
+                # NFC folds CJK compatibility ideographs some fonts' ToUnicode maps produce (U+FA01 for 度).
+                text = unicodedata.normalize("NFC", text)
+            region = Region(text, tuple(line["bbox"]), 1.0, "text_layer")
             vertical = abs(line["dir"][1]) > abs(line["dir"][0])
             if vertical and regions and _continues_column(regions[-1], region):
                 regions[-1] = _join_column(regions[-1], region)
@@ -123,4 +134,4 @@ def _join_column(above: Region, below: Region) -> Region:
         max(above.box[2], below.box[2]),
         max(above.box[3], below.box[3]),
     )
-    return Region(above.text + below.text, box, 1.0, "text_layer", above.words + below.words)
+    return Region(above.text + below.text, box, 1.0, "text_layer")

@@ -28,19 +28,21 @@ class PageReading:
         }
 
     @classmethod
-    def from_cache(cls, data: dict) -> PageReading:
+    def from_cache(cls, data: dict, cached: bool = True) -> PageReading:
         return cls(
             regions=[Region.from_dict(r) for r in data["regions"]],
             rotation=data["rotation"],
             size=tuple(data["size"]),
             engine=data["engine"],
             notes=list(data["notes"]),
-            cached=True,
+            cached=cached,
         )
 
 
 class PageReader(Protocol):
     """One way of reading a page. `read_page` takes the first reader of its list that accepts the page."""
+
+    cacheable: bool  # False: reading is cheaper than a cache look-up
 
     def accepts(self, page: Page) -> bool: ...
 

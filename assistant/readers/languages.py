@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from ..errors import ArgumentError
@@ -50,7 +51,7 @@ class OcrPlan:
 AUTO = None  # no --lang: detect the script per page
 
 
-def plan_for(lang: str | None, installed_tesseract: set[str], engine: str = "auto") -> OcrPlan | None:
+def plan_for(lang: str | None, installed_tesseract: AbstractSet[str], engine: str = "auto") -> OcrPlan | None:
     """The engine for a --lang value and an engine choice; None means automatic detection.
 
     Accepts ISO 639-1 codes ('ko'), tesseract codes ('kor', 'Hangul') and '+' joined lists ('ko+en').
@@ -71,7 +72,7 @@ def _tesseract_codes(lang: str | None) -> str:
     return "+".join(RAPID_TO_TESSERACT.get(p, "eng") for p in parts)
 
 
-def _plan_for_lang(lang: str | None, installed_tesseract: set[str]) -> OcrPlan | None:
+def _plan_for_lang(lang: str | None, installed_tesseract: AbstractSet[str]) -> OcrPlan | None:
     if lang is None or lang.strip().lower() in ("", "auto"):
         return AUTO
     parts = [p.strip() for p in lang.replace(",", "+").split("+") if p.strip()]

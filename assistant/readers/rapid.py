@@ -27,12 +27,25 @@ def _engine():
     # Empty pages are normal for us; rapidocr would log a warning for each.
     engine = RapidOCR(params={"Global.log_level": "error"})
     logging.getLogger("RapidOCR").setLevel(logging.ERROR)
+    # Its line classifier says which crops it turned by 180°; the final output drops that, so it is kept
+    # here: many turned lines mean the page itself is upside down, and nothing else has to look.
+    classify = engine.cls_and_rotate
+
+    def classify_and_record(crops):
+        images, result = classify(crops)
+        engine.doc_assistant_turned = [
+            label == "180" and score >= TURNED_SCORE for label, score in (result.cls_res or [])
+        ]
+        return images, result
+
+    engine.cls_and_rotate = classify_and_record
     return engine
 
 
 _lock = threading.Lock()  # one RapidOCR object is not safe to call from several threads at once
 
 
+TURNED_SCORE = 0.9  # rapidocr's own threshold for turning a line crop
 PAD_BELOW = 1000  # px: rapidocr pads only images with a smaller long side
 
 
@@ -63,16 +76,21 @@ def detect(image: Image.Image) -> list[Box]:
     return [] if result.boxes is None else [_box(quad, pad, image) for quad in result.boxes]
 
 
-def recognize(image: Image.Image, min_score: float = 0.5) -> list[Region]:
+def recognize(image: Image.Image, min_score: float = 0.5, turned: list[float] | None = None) -> list[Region]:
     """Text lines of an RGB image with axis-aligned boxes in its pixels, in the engine's order.
 
     `min_score` drops unsure lines; script detection asks for all of them (0) to see what rapidocr missed.
+    `turned`, when given, receives the share of line crops the classifier turned by 180°.
     """
     engine = _engine()
     padded, pad = _padded(image)
     with _lock:
+        engine.doc_assistant_turned = []
         # The engine keeps the use_* flags of its last call (detect() turns two off), so set them all.
         result = engine(_bgr(padded), use_det=True, use_cls=True, use_rec=True, text_score=min_score)
+        flags = engine.doc_assistant_turned
+    if turned is not None:
+        turned.append(sum(flags) / len(flags) if flags else 0.0)
     if result.boxes is None or result.txts is None:
         return []
     regions = []

@@ -13,7 +13,7 @@ from PIL import Image
 
 from ..documents.model import Region
 from . import tesseract
-from .languages import PROBE_SCRIPTS
+from .languages import PROBE_SCRIPTS, RAPID_SCRIPTS
 
 CONFIDENT = 0.88  # rapidocr's mean line confidence above which its reading is kept as it is
 MIN_PROBE = 0.6  # a script must read the probe lines at least this confidently to take over
@@ -44,6 +44,8 @@ def detect_tesseract_script(
     short = sum(len(r.text) for r in rapid_regions) < SHORT_TEXT
     if not osd_says_other and not short and mean_confidence(rapid_regions) >= CONFIDENT:
         return None
+    if osd_script in RAPID_SCRIPTS and not short:
+        return None  # OSD is sure of a script rapidocr reads (handwriting is unsure, not foreign)
     crops = _probe_crops(image, rapid_regions)
     if not crops or "Latin" not in installed:
         return osd_script if osd_says_other and osd_script in installed else None

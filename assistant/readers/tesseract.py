@@ -6,6 +6,7 @@ import queue
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 
@@ -23,11 +24,13 @@ def engine_version() -> str:
     return f"{tesserocr.tesseract_version().split()[1]}+tesserocr{version('tesserocr')}"
 
 
-def installed_languages(tessdata: Path) -> set[str]:
+@lru_cache(maxsize=8)
+def installed_languages(tessdata: Path) -> frozenset[str]:
+    """The language models in `tessdata` (read once: page readers ask for every page)."""
     try:
-        return set(tesserocr.get_languages(f"{tessdata}/")[1])
+        return frozenset(tesserocr.get_languages(f"{tessdata}/")[1])
     except RuntimeError:
-        return set()
+        return frozenset()
 
 
 # Initialising a TessBaseAPI loads its models (0.1 to 1 s), so APIs are pooled per language set.

@@ -10,6 +10,8 @@ VERSION = 1  # bump when a change here alters results, to retire old cache entri
 
 
 class TextLayerReader:
+    cacheable = False  # the page's lines come with it from the (cached) layout
+
     def accepts(self, page: Page) -> bool:
         return page.text_layer is not None
 
@@ -17,4 +19,4 @@ class TextLayerReader:
         return make_key("text-layer-page", VERSION, page.content_key, page.size)
 
     def read(self, page: Page) -> PageReading:
-        return PageReading(regions=list(page.text_layer or []), size=page.size)
+        return PageReading(regions=list(page.text_layer or []), size=page.size, cached=page.layout_cached)

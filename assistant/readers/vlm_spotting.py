@@ -11,14 +11,19 @@ from ..backends.base import Backend
 from ..backends.replies import parse_spotting, to_regions
 from ..cache import make_key
 from ..documents.model import Page
+from ..documents.page_jobs import image_in_worker
+from ..settings import Settings
 from .base import PageReading
 
 VERSION = 1
 
 
 class VlmSpottingReader:
-    def __init__(self, backend: Backend) -> None:
+    cacheable = True
+
+    def __init__(self, backend: Backend, settings: Settings) -> None:
         self.backend = backend
+        self.settings = settings
 
     def accepts(self, page: Page) -> bool:
         return True
@@ -27,7 +32,7 @@ class VlmSpottingReader:
         return make_key("vlm-page", VERSION, page.content_key, self.backend.identity)
 
     def read(self, page: Page) -> PageReading:
-        image = page.load_image()
+        image = image_in_worker(page, self.settings)  # rendered under the page budget
         profile = self.backend.profile
         messages = prompts.messages("spot", profile.prompt_variant("zh"), profile.name)
         reply = "".join(self.backend.generate(messages, images=[image]))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from ..answer import Answer, Citation
 from ..cache import ResultCache, get_cache
 from ..documents.model import Document, Page, Region
-from ..errors import ArgumentError
+from ..errors import ArgumentError, PageTooSlowError
 from ..readers.read_page import read_page
 from ..settings import Settings, get_settings
 from .pages import parse_pages
@@ -58,6 +58,7 @@ def read_pages(
     cache = cache or get_cache(settings)
     wanted = parse_pages(pages)
     result = ReadPages(pages=[])
+    skipped: list[PageTooSlowError] = []
     for doc in documents:
         chosen = selected_pages(doc, wanted)
         if wanted and not chosen:
@@ -65,13 +66,22 @@ def read_pages(
         for page in chosen:
             if progress:
                 progress(doc.name, page.number, len(doc.pages))
-            reading = read_page(page, lang, settings, cache)
+            try:
+                reading = read_page(page, lang, settings, cache)
+            except PageTooSlowError as exc:
+                # One page over its budget does not cost the others: it is left out, and the notes say why.
+                # Only when no page at all could be read is it the request's error.
+                skipped.append(exc)
+                result.notes.append(f"{exc.message} ({exc.code}); the other pages were read")
+                continue
             result.cached &= reading.cached
             where = f"{doc.name} page {page.number}"
             result.notes.extend(f"{where}: {note}" for note in reading.notes)
             if not page.regions:
                 result.notes.append(f"{where}: no text found")
             result.pages.append((doc.name, page))
+    if skipped and not result.pages:
+        raise skipped[0]
     return result
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from typing import Any, TypeVar
 
 from ..backends.replies import trim_repetition, unwrap_json
@@ -30,5 +31,7 @@ def in_parallel(work: Callable[[T], R], items: Sequence[T], limit: int) -> list[
     """`work` over the items, up to `limit` at once (a model server's request bound), results in order."""
     if len(items) <= 1 or limit <= 1:
         return [work(item) for item in items]
+    # Each item runs in a copy of this thread's context: the request's cancel token goes with it.
+    contexts = [copy_context() for _ in items]
     with ThreadPoolExecutor(max_workers=min(limit, len(items))) as pool:
-        return list(pool.map(work, items))
+        return list(pool.map(lambda context, item: context.run(work, item), contexts, items))

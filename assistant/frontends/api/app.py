@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ... import __version__
+from ...cancel import CancelToken, cancellable
 from ...documents.ingest import load_document
 from ...errors import DocAssistantError
 from ...limits import model_slots
@@ -24,6 +26,7 @@ from ...settings import Settings, get_settings
 from ...tasks.dispatch import TaskRequest, run_task
 from ...tasks.fields import default_fields
 from ...tasks.router import route
+from ...workers import get_pool
 from .body_limit import BodyLimit
 from .forms import checked as _checked
 from .forms import safe_name as _safe_name
@@ -34,6 +37,10 @@ from .problems import ERROR_RESPONSES, allowed_methods, from_error, problem
 from .utf8_form import Utf8FormRoute
 
 GUARDED = ("/v1/ocr", "/ocr", JOBS)
+# Threads for the requests' work. OCR runs in worker processes and the model behind its slots, so a thread
+# mostly waits: enough of them that a cache hit never queues behind requests that wait for OCR.
+WORK_THREADS = 64
+WARM_UP = "assistant.readers.ocr_job:warm_up"
 # Starlette's own refusals, by status: the code of the API's error shape.
 CODE_BY_STATUS = {400: "invalid_input", 404: "not_found", 405: "method_not_allowed", 413: "file_too_large"}
 
@@ -52,6 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.guard = guard
+    executor = ThreadPoolExecutor(WORK_THREADS, thread_name_prefix="api-work")
+    get_pool(settings.worker_count).warm(WARM_UP)
     app.router.route_class = Utf8FormRoute  # fix: non-UTF-8 form values were read as Latin-1, silently
     job_bytes = int(settings.max_job_mb * 1024 * 1024)
     app.add_middleware(
@@ -107,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "backend": "embedded",
             "model_calls_in_flight": slots.in_flight,
             "model_slots": slots.size,
+            "page_workers": get_pool(settings.worker_count).status(),
             "auth": "api-key" if guard.requires_key else "none (loopback only)",
         }
 
@@ -120,7 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         file: Annotated[UploadFile, File(description="PNG, JPEG, WebP, TIFF, BMP, GIF or PDF")],
         request: Annotated[TaskRequest, Depends(task_form)],
     ) -> dict[str, Any]:
-        return await _answer(settings, file, _checked(request, settings))
+        return await _answer(settings, executor, file, _checked(request, settings))
 
     @app.post(
         "/ocr",
@@ -141,26 +151,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             target_lang=chosen.target_lang or "en",
             pages=chosen.pages,
         )
-        return await _answer(settings, image, _checked(request, settings))
+        return await _answer(settings, executor, image, _checked(request, settings))
 
     add_job_routes(app, settings)
     return app
 
 
-async def _answer(settings: Settings, upload: UploadFile, request: TaskRequest) -> dict[str, Any]:
+async def _answer(
+    settings: Settings, executor: ThreadPoolExecutor, upload: UploadFile, request: TaskRequest
+) -> dict[str, Any]:
     data = await upload.read()
     name = _safe_name(upload.filename)
+    token = CancelToken()
 
     def work() -> dict[str, Any]:
-        document = load_document(data, name, settings)
-        answer = run_task(request, [document], settings).to_dict()
+        with cancellable(token):
+            document = load_document(data, name, settings)
+            answer = run_task(request, [document], settings).to_dict()
         if "images" in answer:  # server paths mean nothing to a client: send the pictures themselves
             answer["image_data"] = [_data_url(Path(path)) for path in answer["images"]]
         return answer
 
+    work_done = asyncio.get_running_loop().run_in_executor(executor, work)
     try:
-        return await asyncio.wait_for(asyncio.to_thread(work), settings.request_timeout_s)
+        return await asyncio.wait_for(work_done, settings.request_timeout_s)
     except TimeoutError:
+        # Past the limit the work stops too: its page worker is killed, its model slot given back.
+        token.cancel()
         raise RequestTimeout(
             f"the request took longer than {settings.request_timeout_s:g} s (DOC_ASSISTANT_REQUEST_TIMEOUT_S)"
         ) from None
