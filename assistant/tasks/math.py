@@ -27,8 +27,9 @@ MATH_WORDS = ("solve", "equation", "calculate", "math", "解", "方程", "计算
 # What a page holding a problem says: an instruction to find, round or express something. (Contracts say
 # "计算" and "要求" too: those alone are no problem.)
 _PROBLEM_CUES = re.compile(
-    r"\b(?:find|solve|simplify|work out|round (?:your|the) answer|to the nearest|decimal places?"
-    r"|exact (?:value|area)|in terms of π)\b"
+    r"\b(?:find|solve|simplify|calculate|work out|round (?:your|the) answer|to the nearest|decimal places?"
+    r"|exact (?:value|area|expression)|in terms of π)\b"
+    r"|\bwhat is the (?:slope|midline|area|volume|perimeter|radius|length|distance|value|angle|height)\b"
     r"|解方程|化简|保留.{1,3}小数|如图"
     r"|求(?:出|解)?(?:[A-Za-z∠△]|.{0,4}(?:的值|长度|面积|体积|半径|周长|度数|距离|概率))",
     re.IGNORECASE,
