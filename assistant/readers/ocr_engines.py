@@ -22,7 +22,7 @@ from .languages import OcrPlan
 from .orientation import detect_osd
 from .script import CONFIDENT, SHORT_TEXT, detect_tesseract_script, mean_confidence
 
-VERSION = 3  # bump when a change here alters results, to retire old cache entries
+VERSION = 4  # bump when a change here alters results, to retire old cache entries
 UPSCALE_TARGET = 32  # line height in pixels that both engines read best
 BLANK_STDDEV = 2.0  # a page whose pixels vary less than this holds nothing to read
 UPSIDE_DOWN = 0.6  # share of line crops rapidocr turned by 180° above which the page is upside down

@@ -32,10 +32,14 @@ def _engine():
     classify = engine.cls_and_rotate
 
     def classify_and_record(crops):
+        originals = list(crops)  # the classifier replaces the crops it turns
         images, result = classify(crops)
-        engine.doc_assistant_turned = [
-            label == "180" and score >= TURNED_SCORE for label, score in (result.cls_res or [])
-        ]
+        turned = [label == "180" and score >= TURNED_SCORE for label, score in (result.cls_res or [])]
+        engine.doc_assistant_turned = turned
+        # A few lines "upside down" on a page whose others are upright are the classifier's mistakes (a
+        # clean line of a contract read as "p  i  i ys."): the page decides, not the line.
+        if turned and sum(turned) < len(turned) / 2:
+            return originals, result
         return images, result
 
     engine.cls_and_rotate = classify_and_record
