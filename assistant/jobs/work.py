@@ -55,6 +55,9 @@ def run_item(
 ) -> ItemResult:
     """Run the task on one item. `data`, when given, is the item's bytes (Ray passes them apart)."""
     loads = models_loaded()
+    if settings.page_workers is None:
+        # A batch worker is one of a pool already: one page worker each keeps the budget, not a pool per pool.
+        settings = settings.model_copy(update={"page_workers": 1})
     data = data if data is not None else item.data
     only = parse_pages(item.pages)  # a part parses only its own pages of the PDF
     pages = 0

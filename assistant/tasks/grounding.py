@@ -191,8 +191,10 @@ def answer_spans(answer: str) -> list[str]:
 def _worth_locating(norm: str) -> bool:
     # A CJK character or a digit says more than a Latin letter: 违约金 or 500 is a span, "the" is not.
     # An amount such as $8.70 normalises to 8.7: still a number, still worth locating.
+    # A rate is as specific as an amount: "3%" is the answer to "第三天呢？".
     number = norm.replace(".", "").isdigit()
-    return len(norm) >= 4 or (len(norm) >= 3 and bool(_CJK.search(norm) or number))
+    rate = len(norm) >= 2 and norm.endswith(("%", "‰")) and norm[:-1].replace(".", "").isdigit()
+    return rate or len(norm) >= 4 or (len(norm) >= 3 and bool(_CJK.search(norm) or number))
 
 
 def ground_answer(answer: str, candidates: Sequence[Located]) -> list[Citation]:
