@@ -1,0 +1,150 @@
+"""Which layout rule answers which field: the VAT invoice schema, the receipt rules, a label on the page.
+
+For each page in turn (the first page that gives a field wins): a VAT invoice is read into its schema and
+a field name in the user's words is mapped onto it (金额, 税号, amount, tax ID); a receipt's company,
+address, total and date come from the receipt rules; any other field is the value beside its label. What
+no rule finds is left for the model. Each value is cleaned to its kind (the date of 'Date: 19-03-2018
+11:12', the amount of '¥ 8.00<全>'), and keeps the regions it was read from.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ..documents.model import Page
+from . import invoices, receipts
+from .fields import invoice_field, receipt_field
+from .layout_fields import Row, Value, every_pair, field_by_label, find_label, fold, rows_of
+from .validators import USCC_PATTERN, Kind, date_as_written, kind_of
+
+_AMOUNT = re.compile(r"[¥$€£￥]?\s?-?\d[\d,]*(?:\.\d+)?%?")
+
+
+@dataclass(frozen=True)
+class Found:
+    value: Value
+    file: str
+    page: Page
+
+
+@dataclass
+class LayoutReading:
+    values: dict[str, Found] = field(default_factory=dict)
+    items: list[dict[str, str | None]] = field(default_factory=list)
+    item_sources: list[Found] = field(default_factory=list)  # the row each item was read from
+    notes: list[str] = field(default_factory=list)
+
+
+def read_fields(pages: Sequence[tuple[str, Page]], fields: Sequence[str]) -> LayoutReading:
+    reading = LayoutReading()
+    for file, page in pages:
+        rows = rows_of(page.regions)
+        if not rows:
+            continue
+        open_fields = [f for f in fields if f not in reading.values]
+        for name, value in _page_values(rows, open_fields, reading, file, page).items():
+            reading.values[name] = Found(value, file, page)
+    return reading
+
+
+def read_every_field(pages: Sequence[tuple[str, Page]]) -> LayoutReading:
+    """Every label/value pair of every page ("extract every field")."""
+    reading = LayoutReading()
+    for file, page in pages:
+        rows = rows_of(page.regions)
+        for name, value in every_pair(rows).items():
+            key, n = name, 2
+            while key in reading.values:
+                key, n = f"{name} ({n})", n + 1
+            reading.values[key] = Found(value, file, page)
+    return reading
+
+
+def _page_values(
+    rows: list[Row], fields: Sequence[str], reading: LayoutReading, file: str, page: Page
+) -> dict[str, Value]:
+    found: dict[str, Value] = {}
+    labels = [f for f in fields]
+
+    def is_label(text: str) -> bool:  # another requested field's label ends a value
+        folded = fold(text)
+        return any(len(fold(other)) >= 2 and folded.startswith(fold(other)) for other in labels)
+
+    invoice = invoices.read_invoice(rows) if invoices.is_vat_invoice(rows) else None
+    if invoice is not None:
+        reading.notes.extend(f"{file} page {page.number}: {note}" for note in invoice.notes)
+        if not reading.items:
+            reading.items = invoice.items
+            reading.item_sources = [Found(Value("", r, "invoice item"), file, page) for r in invoice.item_regions]
+    is_receipt = invoice is None and receipts.total(rows) is not None
+    if is_receipt and not reading.items:
+        reading.items = receipts.items(rows)
+    issuer: Value | None = None
+    for name in fields:
+        value = None
+        if invoice is not None:
+            value = _invoice_value(name, invoice)
+        receipt_key = receipt_field(name) if invoice is None else None
+        if value is None and receipt_key == "total" and is_receipt:
+            value = receipts.total(rows)
+        if value is None:
+            value = field_by_label(name, rows, is_label)
+        if value is None and receipt_key == "company":
+            value = issuer = receipts.company(rows)
+        if value is None and receipt_key == "address":
+            issuer = issuer or receipts.company(rows)
+            value = receipts.address(rows, issuer)
+        if value is None and receipt_key == "total":
+            value = receipts.total(rows)
+        if value is None and receipt_key == "date":
+            value = _first_date(rows)
+        if value is not None:
+            value = _cleaned(name, value)
+        if value is not None:
+            found[name] = value
+    return found
+
+
+def _invoice_value(name: str, invoice: invoices.Invoice) -> Value | None:
+    key = invoice_field(name)
+    if key is None:
+        return None
+    if key in invoice.fields:
+        return invoice.fields[key]
+    if key in ("税率", "项目名称") and invoice.items:  # the item table's, joined over its rows
+        column = "tax_rate" if key == "税率" else "name"
+        cells = [str(item[column]) for item in invoice.items if item.get(column)]
+        if cells:
+            return Value("、".join(dict.fromkeys(cells)), tuple(r for r in invoice.item_regions[0]), "invoice item")
+    return None
+
+
+def _first_date(rows: Sequence[Row]) -> Value | None:
+    for row in rows:
+        for region in row.regions:
+            written = date_as_written(region.text)
+            if written:
+                return Value(written, (region,), "first date")
+    return None
+
+
+def _cleaned(name: str, value: Value) -> Value | None:
+    """The value's kind out of its line: a date's date, an amount's amount, a tax ID's code."""
+    kind = kind_of(name)
+    text = value.text
+    if kind is Kind.DATE:
+        text = date_as_written(text) or text
+    elif kind is Kind.AMOUNT and not re.search(r"[零壹贰叁肆伍陆柒捌玖]", text):
+        amount = _AMOUNT.search(text)
+        text = amount.group().strip() if amount else text
+    elif kind is Kind.TAX_ID:
+        code = USCC_PATTERN.search(re.sub(r"\s", "", text).upper())
+        text = code.group() if code else text
+    return Value(text, value.regions, value.how) if text else None
+
+
+def label_hits(name: str, pages: Sequence[tuple[str, Page]]) -> bool:
+    """Whether any page names the field (for a note on what the model was asked)."""
+    return any(find_label(name, rows_of(page.regions)) for _, page in pages)
