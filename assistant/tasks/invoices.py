@@ -75,7 +75,8 @@ def read_invoice(rows: Sequence[Row]) -> Invoice:
 
 def _is_invoice_label(text: str) -> bool:
     folded = fold(text)
-    return any(folded.startswith(w) for w in (*_PARTY_LABELS, "密码区", "备注", "合计", "价税合计", "收款人"))
+    titles = [w for words in PARTIES.values() for w in words]
+    return any(folded.startswith(w) for w in (*_PARTY_LABELS, *titles, "密码区", "备注", "合计", "价税合计", "收款人"))
 
 
 def _first_value(labels: Sequence[str], rows: Sequence[Row], is_label) -> Value | None:

@@ -349,43 +349,48 @@ def field_by_label(field: str, rows: Sequence[Row], is_label=None) -> Value | No
 
 
 def every_pair(rows: Sequence[Row]) -> dict[str, Value]:
-    """Every label on the page with its value: "extract every field"."""
+    """Every label on the page with its value ("extract every field"): labels that end in a colon (several
+    may share a line: "品名：… 保质期：…"), and labels alone on a line with their value right under them."""
     pairs: dict[str, Value] = {}
+    used: set[int] = set()  # regions already taken as a value
     for index, row in enumerate(rows):
-        for match in _labels_in(row):
-            name = row.text[match[0] : match[1]].strip()
-            value = value_beside(Hit(index, match[0], match[1], 1.0), rows)
-            if value is None or not name:
+        for region, (a, _) in zip(row.regions, row.spans, strict=True):
+            if id(region) in used:
                 continue
-            key, n = name, 2
-            while key in pairs:
-                key, n = f"{name} ({n})", n + 1
-            pairs[key] = value
+            for start, end in _colon_labels(region.text) or _lone_label(region, rows, index):
+                value = value_beside(Hit(index, a + start, a + end, 1.0), rows)
+                if value is None:
+                    continue
+                name, n = region.text[start:end].strip(), 2
+                key = name
+                while key in pairs:
+                    key, n = f"{name} ({n})", n + 1
+                pairs[key] = value
+                used.update(id(r) for r in value.regions if r is not region)
     return pairs
 
 
-def _labels_in(row: Row) -> list[tuple[int, int]]:
-    """Label spans in a row: the text before each colon, back to the previous value or piece start."""
-    spans = []
-    for region, (a, b) in zip(row.regions, row.spans, strict=True):
-        text = region.text
-        for match in _INLINE_LABEL.finditer(text):
-            start = match.start(1)
-            if match.start(1) == text.find(match.group(1)) and start == 0:
-                # a label that begins its line may run over several words: "SHIP TO (DEPT- BRANCH):"
-                start = 0
-            spans.append((a + start, a + match.end(1)))
-        if not spans or spans[-1][0] < a:
-            whole = text.strip()
-            if whole and whole[-1] in _SEPARATORS and len(whole) <= 40:
-                spans.append((a, a + len(text.rstrip().rstrip(_SEPARATORS))))
-    # a label that begins its piece takes every word before its colon
-    out = []
-    for start, end in spans:
-        piece = next((a, b) for a, b in row.spans if a <= start < b + 1)
-        if row.text[piece[0] : start].strip() and not any(
-            c in _SEPARATORS for c in row.text[piece[0] : start]
-        ):
-            start = piece[0]
-        out.append((start, end))
-    return list(dict.fromkeys(out))
+def _colon_labels(text: str) -> list[tuple[int, int]]:
+    """The labels of a line: its leading words before the first colon, then each later 'word:'."""
+    lead = _LEADING_LABEL.match(text)
+    if not lead:
+        return []
+    first = text[: lead.end()].rstrip().rstrip(_SEPARATORS).rstrip()
+    spans = [(len(text[: lead.end()]) - len(text[: lead.end()].lstrip()), len(first))]
+    for match in _INLINE_LABEL.finditer(text, lead.end()):
+        spans.append((match.start(1), match.end(1)))
+    return spans
+
+
+def _lone_label(region: Region, rows: Sequence[Row], index: int) -> list[tuple[int, int]]:
+    """A short line of words (no figures) with a value right under it, aligned with it."""
+    text = region.text.strip()
+    if not text or len(text.split()) > 6 or any(c.isdigit() for c in text) or sum(c.isalpha() for c in text) < 2:
+        return []
+    for other in rows[index + 1 : index + 3]:
+        for below in other.regions:
+            if below.box[1] - region.box[3] > 1.5 * region.height:
+                return []
+            if abs(below.box[0] - region.box[0]) <= 2 * region.height and below.box[1] >= region.box[3] - 2:
+                return [(0, len(region.text.rstrip()))]
+    return []

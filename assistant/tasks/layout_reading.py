@@ -54,7 +54,12 @@ def read_every_field(pages: Sequence[tuple[str, Page]]) -> LayoutReading:
     reading = LayoutReading()
     for file, page in pages:
         rows = rows_of(page.regions)
-        for name, value in every_pair(rows).items():
+        pairs = every_pair(rows)
+        boxes = _boxes(page, rows) if pairs else []
+        for name, value in pairs.items():
+            value = ticked_options(name, rows, page, boxes) or value
+            if not value.text:
+                continue
             key, n = name, 2
             while key in reading.values:
                 key, n = f"{name} ({n})", n + 1
@@ -82,10 +87,13 @@ def _page_values(
     if is_receipt and not reading.items:
         reading.items = receipts.items(rows)
     issuer: Value | None = None
+    boxes = _boxes(page, rows) if any(find_label(name, rows) for name in fields) else []
     for name in fields:
-        value = None
-        if invoice is not None:
-            value = _invoice_value(name, invoice)
+        value = _invoice_value(name, invoice) if invoice is not None else None
+        if value is None:
+            value = ticked_options(name, rows, page, boxes)
+            if value is not None and not value.text:
+                continue  # boxes beside the label, none ticked: null
         receipt_key = receipt_field(name) if invoice is None else None
         if value is None and receipt_key == "total" and is_receipt:
             value = receipts.total(rows)
@@ -105,6 +113,15 @@ def _page_values(
         if value is not None:
             found[name] = value
     return found
+
+
+def _boxes(page: Page, rows: Sequence[Row]) -> list:
+    from statistics import median
+
+    from .checkboxes import find_checkboxes
+
+    height = median(r.height for row in rows for r in row.regions)
+    return find_checkboxes(page.load_image(), height, [r.box for row in rows for r in row.regions])
 
 
 def _invoice_value(name: str, invoice: invoices.Invoice) -> Value | None:
@@ -133,7 +150,7 @@ def _first_date(rows: Sequence[Row]) -> Value | None:
 def _cleaned(name: str, value: Value) -> Value | None:
     """The value's kind out of its line: a date's date, an amount's amount, a tax ID's code."""
     kind = kind_of(name)
-    text = value.text
+    text = value.text.strip().lstrip("⊗ⓧ")  # 价税合计's ⊗ before the amount in words
     if kind is Kind.DATE:
         text = date_as_written(text) or text
     elif kind is Kind.AMOUNT and not re.search(r"[零壹贰叁肆伍陆柒捌玖]", text):
@@ -145,6 +162,34 @@ def _cleaned(name: str, value: Value) -> Value | None:
     return Value(text, value.regions, value.how) if text else None
 
 
-def label_hits(name: str, pages: Sequence[tuple[str, Page]]) -> bool:
-    """Whether any page names the field (for a note on what the model was asked)."""
-    return any(find_label(name, rows_of(page.regions)) for _, page in pages)
+def ticked_options(name: str, rows: Sequence[Row], page: Page, boxes: list | None) -> Value | None:
+    """A label answered by ticking boxes beside it: the ticked options' words ("No"), or ☑ for a lone box."""
+    hits = find_label(name, rows)
+    if not hits or not boxes:
+        return None
+    row = rows[hits[0].row]
+    label = row.regions_in(hits[0].start, hits[0].end)[-1]
+    band = (label.box[1] - 0.5 * label.height, label.box[3] + 0.5 * label.height)
+    beside = [b for b in boxes if band[0] <= (b.box[1] + b.box[3]) / 2 <= band[1] and b.box[0] >= label.box[2] - 2]
+    if not beside:
+        return None
+    chosen: list[tuple[str, tuple]] = []
+    for box in beside:
+        if not box.ticked:
+            continue
+        option = min(
+            (
+                r
+                for r in row.regions
+                if r.box[2] > box.box[2] and box.box[0] - label.height <= r.box[0] <= box.box[2] + 3 * label.height
+            ),
+            key=lambda r: r.box[0],
+            default=None,
+        )
+        if option is not None:
+            chosen.append((option.text.strip().lstrip("口□☐☑☒✓✔xX区 "), (option,)))
+        else:
+            chosen.append(("☑", (label,)))
+    if not chosen:
+        return Value("", (), "checkbox")  # boxes, none ticked: the field is empty
+    return Value(", ".join(text for text, _ in chosen), tuple(r for _, rs in chosen for r in rs), "checkbox")

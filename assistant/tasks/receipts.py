@@ -188,34 +188,35 @@ def _cash_minus_change(rows: Sequence[Row]) -> Decimal | None:
 
 
 def items(rows: Sequence[Row]) -> list[dict[str, str | None]]:
-    """Line items between the column headings (or the header) and the first total: rows whose last
-    amount is the line's amount, with a quantity and a unit price where the row gives them."""
+    """Line items between the column headings and the first total, subtotal, tax or rounding line: a row
+    whose last amount is the line's amount, with its name, and a quantity and unit price where given."""
     start = next((i + 1 for i, r in enumerate(rows) if _is_heading(r.text)), None)
-    end = next((i for i, r in enumerate(rows) if _TOTAL_WORDS.search(r.text) and i > (start or 0)), len(rows))
     if start is None:
         return []
     found: list[dict[str, str | None]] = []
     name: str | None = None
-    for row in rows[start:end]:
-        text = row.text.strip()
-        amounts = _amounts(text)
-        words = re.sub(r"[\d.,@x×*$¥￥%-]|RM", " ", text).strip()
+    for row in rows[start:]:
+        if _TOTAL_WORDS.search(row.text) or _END_OF_ITEMS.search(row.text):
+            break
+        words = [r.text.strip() for r in row.regions if sum(c.isalpha() for c in r.text) >= 2 and not _amounts(r.text)]
+        amounts = [a for r in row.regions for a in _amounts(r.text)]
         if not amounts:
-            name = text if sum(c.isalpha() for c in text) >= 2 else name
+            name = " ".join(words) or name
             continue
-        quantity = re.search(
-            r"(?<![\d.])(\d{1,3})\s*[x×*@]|[x×*@]\s*(\d{1,3})(?![\d.])|(?<!\S)(\d{1,3})(?!\S)", text
-        )
+        counts = [r.text.strip() for r in row.regions if re.fullmatch(r"\d{1,3}\s*[x×*]?|[x×*]\s*\d{1,3}", r.text.strip())]
         entry = {
-            "name": words if sum(c.isalpha() for c in words) >= 2 else name,
-            "quantity": next((g for g in quantity.groups() if g), None) if quantity else None,
-            "unit_price": amounts[0] if len(amounts) >= 2 else None,
+            "name": " ".join(words) or name,
+            "quantity": re.sub(r"[^\d]", "", counts[0]) if counts else None,
+            "unit_price": amounts[-2] if len(amounts) >= 2 else None,
             "amount": amounts[-1],
         }
         if entry["name"]:
             found.append(entry)
             name = None
     return found
+
+
+_END_OF_ITEMS = re.compile(r"SUB[\s-]*TOTAL|ROUNDING|\bGST\b|\bSST\b|\bTAX\b|\bCASH\b|小计|税", re.I)
 
 
 def _is_heading(text: str) -> bool:
