@@ -358,8 +358,18 @@ class Party:
     bank_account: str
 
 
-VAT_BUYER = Party("上海星辰贸易有限公司", TAX_ID, "上海市浦东新区世纪大道100号 021-58881234", "招商银行上海分行 6214830212345678")
-VAT_SELLER = Party("杭州云帆科技有限公司", "91330106MA2B1C3D45", "杭州市西湖区文三路90号 0571-88776655", "工商银行杭州分行 1202020109000012345")
+VAT_BUYER = Party(
+    "上海星辰贸易有限公司",
+    TAX_ID,
+    "上海市浦东新区世纪大道100号 021-58881234",
+    "招商银行上海分行 6214830212345678",
+)
+VAT_SELLER = Party(
+    "杭州云帆科技有限公司",
+    "91330106MA2B1C3D45",
+    "杭州市西湖区文三路90号 0571-88776655",
+    "工商银行杭州分行 1202020109000012345",
+)
 VAT_ITEMS = [
     ("*信息技术服务*软件维护", "年度", "项", "1", "1000.00", "1000.00", "6%", "60.00"),
     ("*办公用品*打印纸", "A4", "箱", "2", "140.00", "280.00", "13%", "36.40"),
@@ -387,14 +397,26 @@ def vat_invoice_page(kind: str = "专票") -> RenderedPage:
         for j, ch in enumerate(title_chars):
             c.text((x0 + 6, 262 + j * 60), ch, cjk(34))
         ink.line((x0 + 52, 220, x0 + 52, 470), fill="black", width=2)
-        rows = [("名称：", party.name), ("纳税人识别号：", party.tax_id), ("地址、电话：", party.address_phone),
-                ("开户行及账号：", party.bank_account)]
+        rows = [
+            ("名称：", party.name),
+            ("纳税人识别号：", party.tax_id),
+            ("地址、电话：", party.address_phone),
+            ("开户行及账号：", party.bank_account),
+        ]
         for k, (label, value) in enumerate(rows):
             y = 240 + k * 56
             c.text((x0 + 70, y), label, cjk(24))
             c.text((x0 + 270, y), value, cjk(24))
-    columns = [("货物或应税劳务、服务名称", 80), ("规格型号", 480), ("单位", 640), ("数量", 760), ("单价", 880),
-               ("金额", 1080), ("税率", 1300), ("税额", 1480)]
+    columns = [
+        ("货物或应税劳务、服务名称", 80),
+        ("规格型号", 480),
+        ("单位", 640),
+        ("数量", 760),
+        ("单价", 880),
+        ("金额", 1080),
+        ("税率", 1300),
+        ("税额", 1480),
+    ]
     for label, x in columns:
         c.text((x, 490), label, cjk(24))
     for i, item in enumerate(VAT_ITEMS):
@@ -413,7 +435,9 @@ def vat_invoice_page(kind: str = "专票") -> RenderedPage:
     return c.page
 
 
-def photographed(page: RenderedPage, scale: float = 0.7, tilt: float = 0.04, blur: float = 0.8) -> RenderedPage:
+def photographed(
+    page: RenderedPage, scale: float = 0.7, tilt: float = 0.04, blur: float = 0.8
+) -> RenderedPage:
     """The page as a phone photographs it: seen at an angle (a perspective warp), a little out of focus,
     at a lower resolution. Each line's true box goes through the same transform."""
     import cv2
@@ -432,15 +456,27 @@ def photographed(page: RenderedPage, scale: float = 0.7, tilt: float = 0.04, blu
         x0, y0, x1, y1 = line.box
         corners = np.float32([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]])
         moved = cv2.perspectiveTransform(corners, matrix)[0] * scale
-        lines.append(Line(line.text, (float(moved[:, 0].min()), float(moved[:, 1].min()),
-                                      float(moved[:, 0].max()), float(moved[:, 1].max()))))
+        lines.append(
+            Line(
+                line.text,
+                (
+                    float(moved[:, 0].min()),
+                    float(moved[:, 1].min()),
+                    float(moved[:, 0].max()),
+                    float(moved[:, 1].max()),
+                ),
+            )
+        )
     return RenderedPage(image, lines)
 
 
 RECEIPT_COMPANY = "MAJU JAYA RETAIL SDN BHD"
 RECEIPT_ADDRESS = ["NO. 12, JALAN BUNGA RAYA 3,", "TAMAN SERI INDAH, 43000 KAJANG,", "SELANGOR."]
-RECEIPT_ITEMS = [("MINERAL WATER 1.5L", "2", "1.80", "3.60"), ("WHITE BREAD", "1", "3.20", "3.20"),
-                 ("FRESH MILK 1L", "3", "6.50", "19.50")]
+RECEIPT_ITEMS = [
+    ("MINERAL WATER 1.5L", "2", "1.80", "3.60"),
+    ("WHITE BREAD", "1", "3.20", "3.20"),
+    ("FRESH MILK 1L", "3", "6.50", "19.50"),
+]
 RECEIPT_TOTAL = "27.55"
 
 
@@ -450,8 +486,14 @@ def receipt_page() -> RenderedPage:
     c = Canvas(760, 1200)
     f, big = latin(26), latin(40)
     c.text((250, 30), "MAJU MART", big)  # the brand, not the company
-    centre = [RECEIPT_COMPANY, "(1234567-X)", *RECEIPT_ADDRESS, "TEL: 03-8736 1234", "GST ID: 001234567890",
-              "TAX INVOICE"]
+    centre = [
+        RECEIPT_COMPANY,
+        "(1234567-X)",
+        *RECEIPT_ADDRESS,
+        "TEL: 03-8736 1234",
+        "GST ID: 001234567890",
+        "TAX INVOICE",
+    ]
     for i, text in enumerate(centre):
         width = c.draw.textlength(text, font=f)
         c.text(((760 - width) / 2, 100 + i * 40), text, f)
@@ -463,8 +505,14 @@ def receipt_page() -> RenderedPage:
         y = 590 + i * 46
         for text, x in ((name, 30), (qty, 415), (price, 485), (amount, 640)):
             c.text((x, y), text, f)
-    lines = [("SUBTOTAL", "26.30"), ("GST 6%", "1.26"), ("ROUNDING", "-0.01"), ("TOTAL", RECEIPT_TOTAL),
-             ("CASH", "50.00"), ("CHANGE", "22.45")]
+    lines = [
+        ("SUBTOTAL", "26.30"),
+        ("GST 6%", "1.26"),
+        ("ROUNDING", "-0.01"),
+        ("TOTAL", RECEIPT_TOTAL),
+        ("CASH", "50.00"),
+        ("CHANGE", "22.45"),
+    ]
     for i, (label, amount) in enumerate(lines):
         y = 750 + i * 46
         c.text((300, y), label, f)
@@ -473,9 +521,16 @@ def receipt_page() -> RenderedPage:
     return c.page
 
 
-FORM_VALUES = {"Name of Applicant": "Helen Carter", "Department": "Quality Assurance",
-               "Date of Request": "March 18, 1996", "Budget Code": "QA-4471"}
-FORM_CHECKS = {"Smoker": ("Yes", "No", "No"), "Priority": ("High", "Normal", "High")}  # options, the ticked one
+FORM_VALUES = {
+    "Name of Applicant": "Helen Carter",
+    "Department": "Quality Assurance",
+    "Date of Request": "March 18, 1996",
+    "Budget Code": "QA-4471",
+}
+FORM_CHECKS = {
+    "Smoker": ("Yes", "No", "No"),
+    "Priority": ("High", "Normal", "High"),
+}  # options, the ticked one
 
 
 def form_page() -> RenderedPage:

@@ -29,7 +29,9 @@ def settings(tmp_path_factory) -> Settings:
     return Settings(cache_dir=tmp_path_factory.mktemp("extract-layout-cache"))
 
 
-def _extract(page: fx.RenderedPage, name: str, fields: list[str], settings: Settings, fmt: str = "PNG") -> dict:
+def _extract(
+    page: fx.RenderedPage, name: str, fields: list[str], settings: Settings, fmt: str = "PNG"
+) -> dict:
     params = {"quality": 70} if fmt == "JPEG" else {}
     doc = load_document(fx.encode(page.image.convert("RGB"), fmt, **params), name, settings)
     return extract([doc], fields, get_backend(settings), settings).to_dict()
@@ -41,32 +43,61 @@ def _cited_on(answer: dict, field: str, page: fx.RenderedPage, drawn: str) -> No
     truth = next(line for line in page.lines if line.text == drawn).box
     boxes = [answer["citations"][i]["bbox"] for i in answer["field_citations"][field]]
     assert boxes, f"{field}: no citation"
-    assert any(iou(box, truth) >= 0.5 or _holds(box, truth) for box in boxes), f"{field}: cited {boxes}, drawn at {truth}"
+    assert any(iou(box, truth) >= 0.5 or _holds(box, truth) for box in boxes), (
+        f"{field}: cited {boxes}, drawn at {truth}"
+    )
 
 
 def _holds(box, truth) -> bool:
     cx, cy = (truth[0] + truth[2]) / 2, (truth[1] + truth[3]) / 2
     area = (box[2] - box[0]) * (box[3] - box[1])
-    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3] and area <= 4 * (truth[2] - truth[0]) * (truth[3] - truth[1])
+    return (
+        box[0] <= cx <= box[2]
+        and box[1] <= cy <= box[3]
+        and area <= 4 * (truth[2] - truth[0]) * (truth[3] - truth[1])
+    )
 
 
 # --- VAT invoices ------------------------------------------------------------------------------------
 
-INVOICE_FIELDS = ["发票代码", "发票号码", "开票日期", "购买方名称", "购买方纳税人识别号", "购买方地址电话", "购买方开户行及账号",
-                  "销售方名称", "销售方纳税人识别号", "销售方地址电话", "销售方开户行及账号", "合计金额", "合计税额",
-                  "价税合计(大写)", "价税合计(小写)"]  # fmt: skip
+INVOICE_FIELDS = [
+    "发票代码",
+    "发票号码",
+    "开票日期",
+    "购买方名称",
+    "购买方纳税人识别号",
+    "购买方地址电话",
+    "购买方开户行及账号",
+    "销售方名称",
+    "销售方纳税人识别号",
+    "销售方地址电话",
+    "销售方开户行及账号",
+    "合计金额",
+    "合计税额",
+    "价税合计(大写)",
+    "价税合计(小写)",
+]
 
 
 def _expected_invoice(kind: str) -> dict[str, str]:
     b, s = fx.VAT_BUYER, fx.VAT_SELLER
     expected = {
-        "发票代码": "3100204130", "发票号码": "08812345", "开票日期": "2024年03月15日",
-        "购买方名称": b.name, "购买方纳税人识别号": b.tax_id, "购买方地址电话": b.address_phone,
-        "购买方开户行及账号": b.bank_account, "销售方名称": s.name, "销售方纳税人识别号": s.tax_id,
-        "销售方地址电话": s.address_phone, "销售方开户行及账号": s.bank_account,
-        "合计金额": fx.VAT_TOTALS["合计金额"], "合计税额": fx.VAT_TOTALS["合计税额"],
-        "价税合计(大写)": fx.VAT_TOTALS["大写"], "价税合计(小写)": fx.VAT_TOTALS["小写"],
-    }  # fmt: skip
+        "发票代码": "3100204130",
+        "发票号码": "08812345",
+        "开票日期": "2024年03月15日",
+        "购买方名称": b.name,
+        "购买方纳税人识别号": b.tax_id,
+        "购买方地址电话": b.address_phone,
+        "购买方开户行及账号": b.bank_account,
+        "销售方名称": s.name,
+        "销售方纳税人识别号": s.tax_id,
+        "销售方地址电话": s.address_phone,
+        "销售方开户行及账号": s.bank_account,
+        "合计金额": fx.VAT_TOTALS["合计金额"],
+        "合计税额": fx.VAT_TOTALS["合计税额"],
+        "价税合计(大写)": fx.VAT_TOTALS["大写"],
+        "价税合计(小写)": fx.VAT_TOTALS["小写"],
+    }
     if kind == "普票":
         expected["校验码"] = "12345 67890 13579 24680"
     return expected
@@ -93,9 +124,15 @@ def test_invoice_fields_are_exact_and_parties_never_swapped(invoice):
 
 @pytest.mark.parametrize(
     ("field", "drawn"),
-    [("购买方名称", fx.VAT_BUYER.name), ("销售方名称", fx.VAT_SELLER.name), ("销售方纳税人识别号", fx.VAT_SELLER.tax_id),
-     ("购买方纳税人识别号", fx.VAT_BUYER.tax_id), ("发票号码", "08812345"), ("开票日期", "2024年03月15日")],
-)  # fmt: skip
+    [
+        ("购买方名称", fx.VAT_BUYER.name),
+        ("销售方名称", fx.VAT_SELLER.name),
+        ("销售方纳税人识别号", fx.VAT_SELLER.tax_id),
+        ("购买方纳税人识别号", fx.VAT_BUYER.tax_id),
+        ("发票号码", "08812345"),
+        ("开票日期", "2024年03月15日"),
+    ],
+)
 def test_invoice_values_cite_their_own_lines(invoice, field, drawn):
     _, page, answer = invoice
     _cited_on(answer, field, page, drawn)
@@ -111,7 +148,10 @@ def test_invoice_checks_hold(invoice):
 
 def test_invoice_items_are_rows(invoice):
     _, _, answer = invoice
-    got = [(i["name"], i["quantity"], i["unit_price"], i["amount"], i["tax_rate"], i["tax"]) for i in answer["items"]]
+    got = [
+        (i["name"], i["quantity"], i["unit_price"], i["amount"], i["tax_rate"], i["tax"])
+        for i in answer["items"]
+    ]
     assert got == [(n, q, p, a, r, t) for n, _, _, q, p, a, r, t in fx.VAT_ITEMS]
 
 
@@ -120,8 +160,12 @@ def test_user_words_map_to_invoice_fields(settings):
     answer = _extract(page, "invoice.jpg", parse_fields("请提取金额、税号、开票日期"), settings, "JPEG")
     assert answer["fields"] == {"金额": "1280.00", "税号": fx.VAT_SELLER.tax_id, "开票日期": "2024年03月15日"}
     english = _extract(page, "invoice.jpg", ["amount", "tax ID", "date", "buyer"], settings, "JPEG")
-    assert english["fields"] == {"amount": "1280.00", "tax ID": fx.VAT_SELLER.tax_id,
-                                 "date": "2024年03月15日", "buyer": fx.VAT_BUYER.name}  # fmt: skip
+    assert english["fields"] == {
+        "amount": "1280.00",
+        "tax ID": fx.VAT_SELLER.tax_id,
+        "date": "2024年03月15日",
+        "buyer": fx.VAT_BUYER.name,
+    }
 
 
 # --- a receipt ---------------------------------------------------------------------------------------
@@ -149,12 +193,16 @@ def test_receipt_values_cite_their_lines(receipt):
     _cited_on(answer, "total", page, fx.RECEIPT_TOTAL)
     cited = {answer["citations"][i]["text"] for i in answer["field_citations"]["address"]}
     assert cited == set(fx.RECEIPT_ADDRESS)
-    assert not {"50.00", "22.45", "26.30"} & {answer["citations"][i]["text"] for i in answer["field_citations"]["total"]}
+    assert not {"50.00", "22.45", "26.30"} & {
+        answer["citations"][i]["text"] for i in answer["field_citations"]["total"]
+    }
 
 
 def test_receipt_items_and_their_csv(receipt):
     _, answer = receipt
-    assert [(i["name"], i["quantity"], i["unit_price"], i["amount"]) for i in answer["items"]] == fx.RECEIPT_ITEMS
+    assert [
+        (i["name"], i["quantity"], i["unit_price"], i["amount"]) for i in answer["items"]
+    ] == fx.RECEIPT_ITEMS
     assert sum(Decimal(i["amount"]) for i in answer["items"]) == Decimal("26.30")  # the receipt's subtotal
     rows = list(csv.DictReader(io.StringIO(items_csv({"receipt.png": answer["items"]}).decode("utf-8-sig"))))
     assert [(r["document"], r["name"], r["amount"]) for r in rows] == [
@@ -193,9 +241,14 @@ def test_every_field_returns_every_pair(settings):
 
 @pytest.mark.parametrize(
     ("words", "amount"),
-    [("壹仟伍佰圆整", Decimal(1500)), ("壹仟叁佰柒拾陆圆肆角", Decimal("1376.4")), ("⊗叁拾肆圆伍角陆分", Decimal("34.56")),
-     ("壹万零贰拾圆整", Decimal(10020)), ("not an amount", None)],
-)  # fmt: skip
+    [
+        ("壹仟伍佰圆整", Decimal(1500)),
+        ("壹仟叁佰柒拾陆圆肆角", Decimal("1376.4")),
+        ("⊗叁拾肆圆伍角陆分", Decimal("34.56")),
+        ("壹万零贰拾圆整", Decimal(10020)),
+        ("not an amount", None),
+    ],
+)
 def test_capital_amounts(words, amount):
     assert capital_amount(words) == amount
 
@@ -210,5 +263,8 @@ def test_a_label_belongs_to_the_block_it_sits_in():
     titles = [("购买方", buyer), ("销售方", seller)]
     assert party_of(_region("名称：", (60, 110, 130, 140)), titles) == "购买方"
     assert party_of(_region("名称：", (550, 110, 620, 140)), titles) == "销售方"
-    stacked = [("购买方", _region("购买方", (10, 100, 40, 260))), ("销售方", _region("销售方", (10, 400, 40, 560)))]
+    stacked = [
+        ("购买方", _region("购买方", (10, 100, 40, 260))),
+        ("销售方", _region("销售方", (10, 400, 40, 560))),
+    ]
     assert party_of(_region("名称：", (60, 420, 130, 450)), stacked) == "销售方"

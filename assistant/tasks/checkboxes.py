@@ -26,8 +26,8 @@ class Checkbox:
 
 def find_checkboxes(image: Image.Image, line_height: float, text_boxes: Sequence[Box] = ()) -> list[Checkbox]:
     """The squares whose side is 0.5-2 times the text's line height, ticked or not, top to bottom. A square
-    inside a line of text (口, 日, a table cell's corner) is a character, not a box: only one at the start of a
-    line (OCR often reads a box into its option's line) counts."""
+    inside a line of text (口, 日, a table cell's corner) is a character, not a box: only one at the start
+    of a line (OCR often reads a box into its option's line) counts."""
     import cv2
 
     gray = np.asarray(image.convert("L"))
@@ -58,7 +58,12 @@ def find_checkboxes(image: Image.Image, line_height: float, text_boxes: Sequence
 def _ruled_on_four_sides(cell: np.ndarray, band: int = 3, least: float = 0.75) -> bool:
     """Each side of the square is an unbroken line: most of a thin band along it is ink."""
     band = max(1, min(band, cell.shape[0] // 4, cell.shape[1] // 4))
-    sides = [cell[:band].any(axis=0), cell[-band:].any(axis=0), cell[:, :band].any(axis=1), cell[:, -band:].any(axis=1)]
+    sides = [
+        cell[:band].any(axis=0),
+        cell[-band:].any(axis=0),
+        cell[:, :band].any(axis=1),
+        cell[:, -band:].any(axis=1),
+    ]
     return all(side.mean() >= least for side in sides)
 
 

@@ -27,7 +27,7 @@ from ..languages import language_of
 from ..settings import Settings
 from .fields import wants_every_field
 from .grounding import Located, locate, locate_same_date, located_regions
-from .layout_reading import Found, LayoutReading, read_every_field, read_fields
+from .layout_reading import Found, LayoutReading, read_every_field, read_fields, text_near_labels
 from .read import ReadPages, elapsed_ms, page_text, read_pages
 from .replies import in_parallel, json_object, reply_text
 from .request import Progress
@@ -81,7 +81,7 @@ def extract(
     if open_fields and text.strip():
         replies = in_parallel(
             lambda evidence: _model_values(evidence, open_fields, backend),
-            _evidence(read, backend),
+            _evidence(read, backend, open_fields),
             backend.max_parallel,
         )
         for reply in replies:  # the first request (page) that gives a field wins
@@ -124,11 +124,12 @@ def _items(layout: LayoutReading, citations: list[Citation]) -> tuple[list[dict]
     return [dict(item) for item in layout.items], positions
 
 
-def _evidence(read: ReadPages, backend: Backend) -> list[_Evidence]:
-    """One request with the whole (clipped) text; a request per page image when the backend sees them."""
+def _evidence(read: ReadPages, backend: Backend, fields: Sequence[str]) -> list[_Evidence]:
+    """A request per page image when the backend sees them; else one request with the rows around the
+    fields' labels, or the whole (clipped) text when a field has no label on the page."""
     if backend.sees_images:
         return [_Evidence(page_text(page.regions), (page.load_image(),)) for _, page in read.pages]
-    return [_Evidence(_clip(read.text(), backend))]
+    return [_Evidence(text_near_labels(read.pages, fields) or _clip(read.text(), backend))]
 
 
 def _model_values(evidence: _Evidence, fields: Sequence[str], backend: Backend) -> dict[str, object]:

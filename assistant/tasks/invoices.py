@@ -20,14 +20,22 @@ from ..documents.model import Region
 from .layout_fields import Hit, Row, Value, find_label, fold, value_beside
 from .validators import USCC_PATTERN, date_as_written, parse_amount, uscc_valid
 
-PARTIES = {"购买方": ("购买方", "购方", "购货单位", "购买方信息"), "销售方": ("销售方", "销方", "销货单位", "销售方信息")}
+PARTIES = {
+    "购买方": ("购买方", "购方", "购货单位", "购买方信息"),
+    "销售方": ("销售方", "销方", "销货单位", "销售方信息"),
+}
 PARTY_FIELDS = {
     "名称": ("名称",),
     "纳税人识别号": ("纳税人识别号", "统一社会信用代码纳税人识别号", "统一社会信用代码"),
     "地址电话": ("地址电话", "地址、电话"),
     "开户行及账号": ("开户行及账号", "开户行及帐号"),
 }
-HEADER_LABELS = {"发票代码": ("发票代码",), "发票号码": ("发票号码",), "开票日期": ("开票日期",), "校验码": ("校验码",)}
+HEADER_LABELS = {
+    "发票代码": ("发票代码",),
+    "发票号码": ("发票号码",),
+    "开票日期": ("开票日期",),
+    "校验码": ("校验码",),
+}
 ITEM_COLUMNS = {
     "name": ("名称", "项目名称", "货物或应税劳务服务名称", "货物或应税劳务名称"),
     "spec": ("规格型号",),
@@ -76,7 +84,10 @@ def read_invoice(rows: Sequence[Row]) -> Invoice:
 def _is_invoice_label(text: str) -> bool:
     folded = fold(text)
     titles = [w for words in PARTIES.values() for w in words]
-    return any(folded.startswith(w) for w in (*_PARTY_LABELS, *titles, "密码区", "备注", "合计", "价税合计", "收款人"))
+    return any(
+        folded.startswith(w)
+        for w in (*_PARTY_LABELS, *titles, "密码区", "备注", "合计", "价税合计", "收款人")
+    )
 
 
 def _first_value(labels: Sequence[str], rows: Sequence[Row], is_label) -> Value | None:
@@ -127,11 +138,16 @@ def party_of(label: Region, titles: Sequence[tuple[str, Region]]) -> str | None:
         left = title.box[2] <= label.box[0] + label.height and title.box[1] - 2 * label.height <= cy <= (
             title.box[3] + 2 * label.height
         )
-        above = title.box[3] <= label.box[1] + label.height / 2 and title.box[0] - 4 * label.height <= label.box[0]
+        above = (
+            title.box[3] <= label.box[1] + label.height / 2
+            and title.box[0] - 4 * label.height <= label.box[0]
+        )
         if not (left or above):
             continue
-        distance = max(0.0, label.box[0] - title.box[2]) + max(0.0, label.box[1] - title.box[3]) + max(
-            0.0, abs(cy - (title.box[1] + title.box[3]) / 2) - title.height / 2
+        distance = (
+            max(0.0, label.box[0] - title.box[2])
+            + max(0.0, label.box[1] - title.box[3])
+            + max(0.0, abs(cy - (title.box[1] + title.box[3]) / 2) - title.height / 2)
         )
         if best is None or distance < best[0]:
             best = (distance, party)
@@ -201,7 +217,12 @@ def _column_of(region: Region, columns: dict[str, Region]) -> str | None:
 
 def _is_total_row(row: Row) -> bool:
     folded = fold(row.text)
-    return folded.startswith(("合计", "计", "价税合计")) or "价税合计" in folded or "¥" in row.text or "￥" in row.text
+    return (
+        folded.startswith(("合计", "计", "价税合计"))
+        or "价税合计" in folded
+        or "¥" in row.text
+        or "￥" in row.text
+    )
 
 
 def _items(rows: Sequence[Row], invoice: Invoice) -> None:
@@ -239,9 +260,15 @@ def _totals(rows: Sequence[Row], invoice: Invoice) -> None:
                 key = {"amount": "合计金额", "tax": "合计税额"}.get(column or "")
                 amount = re.search(r"¥\s*-?[\d,]+\.\d{2}", text)
                 if key and amount and key not in invoice.fields:
-                    invoice.fields[key] = Value(amount.group().replace("¥", "").strip(), (region,), "invoice total")
+                    invoice.fields[key] = Value(
+                        amount.group().replace("¥", "").strip(), (region,), "invoice total"
+                    )
             capitals = _CAPITALS.search(region.text)
-            if capitals and "价税合计(大写)" not in invoice.fields and capital_amount(capitals.group()) is not None:
+            if (
+                capitals
+                and "价税合计(大写)" not in invoice.fields
+                and capital_amount(capitals.group()) is not None
+            ):
                 invoice.fields["价税合计(大写)"] = Value(capitals.group(), (region,), "invoice total")
     small = _first_value(("小写",), rows, _is_invoice_label)
     if small is not None and (amount := re.search(r"-?[\d,]+\.\d{2}", small.text)):

@@ -385,7 +385,12 @@ def _colon_labels(text: str) -> list[tuple[int, int]]:
 def _lone_label(region: Region, rows: Sequence[Row], index: int) -> list[tuple[int, int]]:
     """A short line of words (no figures) with a value right under it, aligned with it."""
     text = region.text.strip()
-    if not text or len(text.split()) > 6 or any(c.isdigit() for c in text) or sum(c.isalpha() for c in text) < 2:
+    if (
+        not text
+        or len(text.split()) > 6
+        or any(c.isdigit() for c in text)
+        or sum(c.isalpha() for c in text) < 2
+    ):
         return []
     for other in rows[index + 1 : index + 3]:
         for below in other.regions:

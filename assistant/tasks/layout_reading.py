@@ -82,7 +82,9 @@ def _page_values(
         reading.notes.extend(f"{file} page {page.number}: {note}" for note in invoice.notes)
         if not reading.items:
             reading.items = invoice.items
-            reading.item_sources = [Found(Value("", r, "invoice item"), file, page) for r in invoice.item_regions]
+            reading.item_sources = [
+                Found(Value("", r, "invoice item"), file, page) for r in invoice.item_regions
+            ]
     is_receipt = invoice is None and receipts.total(rows) is not None
     if is_receipt and not reading.items:
         reading.items = receipts.items(rows)
@@ -134,7 +136,9 @@ def _invoice_value(name: str, invoice: invoices.Invoice) -> Value | None:
         column = "tax_rate" if key == "税率" else "name"
         cells = [str(item[column]) for item in invoice.items if item.get(column)]
         if cells:
-            return Value("、".join(dict.fromkeys(cells)), tuple(r for r in invoice.item_regions[0]), "invoice item")
+            return Value(
+                "、".join(dict.fromkeys(cells)), tuple(r for r in invoice.item_regions[0]), "invoice item"
+            )
     return None
 
 
@@ -170,7 +174,9 @@ def ticked_options(name: str, rows: Sequence[Row], page: Page, boxes: list | Non
     row = rows[hits[0].row]
     label = row.regions_in(hits[0].start, hits[0].end)[-1]
     band = (label.box[1] - 0.5 * label.height, label.box[3] + 0.5 * label.height)
-    beside = [b for b in boxes if band[0] <= (b.box[1] + b.box[3]) / 2 <= band[1] and b.box[0] >= label.box[2] - 2]
+    beside = [
+        b for b in boxes if band[0] <= (b.box[1] + b.box[3]) / 2 <= band[1] and b.box[0] >= label.box[2] - 2
+    ]
     if not beside:
         return None
     chosen: list[tuple[str, tuple]] = []
@@ -181,7 +187,8 @@ def ticked_options(name: str, rows: Sequence[Row], page: Page, boxes: list | Non
             (
                 r
                 for r in row.regions
-                if r.box[2] > box.box[2] and box.box[0] - label.height <= r.box[0] <= box.box[2] + 3 * label.height
+                if r.box[2] > box.box[2]
+                and box.box[0] - label.height <= r.box[0] <= box.box[2] + 3 * label.height
             ),
             key=lambda r: r.box[0],
             default=None,
@@ -193,3 +200,23 @@ def ticked_options(name: str, rows: Sequence[Row], page: Page, boxes: list | Non
     if not chosen:
         return Value("", (), "checkbox")  # boxes, none ticked: the field is empty
     return Value(", ".join(text for text, _ in chosen), tuple(r for _, rs in chosen for r in rs), "checkbox")
+
+
+ROWS_AROUND_LABEL = (1, 3)  # rows above and below a label that go to the model with it
+
+
+def text_near_labels(pages: Sequence[tuple[str, Page]], fields: Sequence[str]) -> str | None:
+    """For the model, only the rows around each field's label (the value the layout could not pair is
+    near it); None when a field has no label on any page: then the model needs the whole text."""
+    chosen: list[tuple[int, int]] = []  # (page index, row index)
+    all_rows = [rows_of(page.regions) for _, page in pages]
+    for name in fields:
+        hits = [(p, hit) for p, rows in enumerate(all_rows) for hit in find_label(name, rows)[:1]]
+        if not hits:
+            return None
+        p, hit = max(hits, key=lambda ph: ph[1].score)
+        above, below = ROWS_AROUND_LABEL
+        chosen.extend(
+            (p, r) for r in range(max(0, hit.row - above), min(len(all_rows[p]), hit.row + below + 1))
+        )
+    return "\n".join(all_rows[p][r].text for p, r in sorted(set(chosen)))

@@ -86,9 +86,9 @@ def _has_address_cue(text: str) -> bool:
 def _first_address_row(rows: Sequence[Row]) -> int | None:
     for index, row in enumerate(rows):
         text = row.text.strip()
-        if index and _has_address_cue(text) and not _REGISTRATION.match(text) and not _is_stop(text):
-            if any(_is_name(r.text.strip()) for r in rows[:index]):
-                return index
+        cue = _has_address_cue(text) and not _REGISTRATION.match(text) and not _is_stop(text)
+        if index and cue and any(_is_name(r.text.strip()) for r in rows[:index]):
+            return index
     return None
 
 
@@ -198,12 +198,20 @@ def items(rows: Sequence[Row]) -> list[dict[str, str | None]]:
     for row in rows[start:]:
         if _TOTAL_WORDS.search(row.text) or _END_OF_ITEMS.search(row.text):
             break
-        words = [r.text.strip() for r in row.regions if sum(c.isalpha() for c in r.text) >= 2 and not _amounts(r.text)]
+        words = [
+            r.text.strip()
+            for r in row.regions
+            if sum(c.isalpha() for c in r.text) >= 2 and not _amounts(r.text)
+        ]
         amounts = [a for r in row.regions for a in _amounts(r.text)]
         if not amounts:
             name = " ".join(words) or name
             continue
-        counts = [r.text.strip() for r in row.regions if re.fullmatch(r"\d{1,3}\s*[x×*]?|[x×*]\s*\d{1,3}", r.text.strip())]
+        counts = [
+            r.text.strip()
+            for r in row.regions
+            if re.fullmatch(r"\d{1,3}\s*[x×*]?|[x×*]\s*\d{1,3}", r.text.strip())
+        ]
         entry = {
             "name": " ".join(words) or name,
             "quantity": re.sub(r"[^\d]", "", counts[0]) if counts else None,
