@@ -23,6 +23,8 @@ from ..readers.reading_order import group_rows
 FUZZY_MIN = 0.8  # share of a label's characters that must match (OCR reads SSf for SS#)
 FUZZY_MIN_CHARS = 5  # shorter labels must match exactly
 MAX_VALUE_LINES = 8  # a value below its label runs over at most this many lines
+FAR_VALUE = 15  # line heights between a label and its value on the same row, at most (forms space them out)
+FAR_PIECE = 6  # line heights between two pieces of one value, at most (further on is another column)
 _SEPARATORS = ":："
 # "Hole Depth (2)", "使用性质(第二次变更)": the label's second occurrence; "价税合计(小写)": a qualifier.
 _QUALIFIED = re.compile(r"^(.*?)\s*[(（]([^()（）]+)[)）]\s*$")
@@ -128,22 +130,27 @@ def find_label(label: str, rows: Sequence[Row]) -> list[Hit]:
     hits = []
     for index, row in enumerate(rows):
         folded, where = _folded(row.text)
-        for start, end, similarity in _matches(wanted, folded):
-            a, b = where[start], where[end - 1] + 1
-            set_off = _set_off(row, a, b)
-            if set_off:
-                hits.append(Hit(index, a, b, similarity * set_off))
+        for fuzzy in (False, True):  # OCR noise ("SSf:" for "SS#:") only where no exact label stands
+            for start, end, similarity in _matches(wanted, folded, fuzzy):
+                a, b = where[start], where[end - 1] + 1
+                set_off = _set_off(row, a, b)
+                if set_off:
+                    hits.append(Hit(index, a, b, similarity * set_off))
+                    if fuzzy:
+                        break
+            if any(h.row == index for h in hits):
+                break
     return sorted(hits, key=lambda h: (-h.score, h.row, h.start))
 
 
-def _matches(wanted: str, folded: str) -> list[tuple[int, int, float]]:
+def _matches(wanted: str, folded: str, fuzzy: bool) -> list[tuple[int, int, float]]:
     found, at = [], folded.find(wanted)
-    while at >= 0:
+    while at >= 0 and not fuzzy:
         found.append((at, at + len(wanted), 1.0))
         at = folded.find(wanted, at + 1)
-    if found or len(wanted) < FUZZY_MIN_CHARS:
+    if not fuzzy or len(wanted) < FUZZY_MIN_CHARS:
         return found
-    best: tuple[int, int, float] | None = None
+    found = []  # every window close enough, most similar first: the caller keeps the first set off as a label
     budget = int(len(wanted) * (1 - FUZZY_MIN))
     for start in range(len(folded)):
         if folded[start] != wanted[0] and (start + 1 >= len(folded) or folded[start + 1] != wanted[1]):
@@ -153,9 +160,9 @@ def _matches(wanted: str, folded: str) -> list[tuple[int, int, float]]:
             if len(window) < size:
                 break
             similarity = 1 - _distance(wanted, window) / len(wanted)
-            if similarity >= FUZZY_MIN and (best is None or similarity > best[2]):
-                best = (start, start + size, similarity)
-    return [best] if best else []
+            if similarity >= FUZZY_MIN:
+                found.append((start, start + size, similarity))
+    return sorted(found, key=lambda m: -m[2])
 
 
 def _set_off(row: Row, start: int, end: int) -> float:
@@ -163,7 +170,8 @@ def _set_off(row: Row, start: int, end: int) -> float:
     row (or follow a space or a bracket) and end at a colon, a closing bracket or the piece's end; 0.7 when
     a value follows in the same piece after a space; 0 when they sit inside running text."""
     text = row.text
-    begins = start == 0 or not text[start - 1].isalnum() or any(a == start for a, _ in row.spans)
+    glued = text[start - 1 : start].isdigit() and text[start].isalpha()  # "June 21, 1993DEPARTMENT:"
+    begins = start == 0 or not text[start - 1].isalnum() or glued or any(a == start for a, _ in row.spans)
     if not begins:
         return 0.0
     rest = text[end:]
@@ -220,7 +228,8 @@ def _after(row: Row, end: int, is_label) -> Value | None:
     for at, (region, (a, _)) in enumerate(zip(row.regions, row.spans, strict=True)):
         if a < rest_start:
             continue
-        far = at > 0 and region.box[0] - row.regions[at - 1].box[2] > 6 * height
+        gap = region.box[0] - row.regions[at - 1].box[2] if at else 0.0
+        far = gap > (FAR_VALUE if a == rest_start else FAR_PIECE) * height
         if a == rest_start and (_starts_label(region.text, is_label) or far or _is_mark(region.text)):
             return None  # another label (a row of column headings), or nothing near: the value is elsewhere
         if a > rest_start and (_starts_label(region.text, is_label) or far or _is_mark(region.text)):
@@ -229,7 +238,8 @@ def _after(row: Row, end: int, is_label) -> Value | None:
     same_piece = next(b for a, b in row.spans if a <= rest_start < b + 1)
     inner = _INLINE_LABEL.search(row.text, rest_start, min(stop, same_piece))
     if inner and inner.start(1) > rest_start:
-        stop = min(stop, inner.start(1))
+        glued = re.match(r"\d+(?=[A-Za-z])", inner.group(1))  # "1993DEPARTMENT:": the label starts at D
+        stop = min(stop, inner.start(1) + (glued.end() if glued else 0))
     text = row.text[rest_start:stop].strip(" ,;；，")
     if not text or (text[-1] in _SEPARATORS and len(text) <= 40):
         return None  # another label follows this one: its value is elsewhere
@@ -348,17 +358,28 @@ def field_by_label(field: str, rows: Sequence[Row], is_label=None) -> Value | No
     return None
 
 
-def every_pair(rows: Sequence[Row]) -> dict[str, Value]:
+def every_pair(rows: Sequence[Row], options: frozenset[int] = frozenset()) -> dict[str, Value]:
     """Every label on the page with its value ("extract every field"): labels that end in a colon (several
-    may share a line: "品名：… 保质期：…"), and labels alone on a line with their value right under them."""
+    may share a line: "品名：… 保质期：…"), and labels alone on a line with their value right under them.
+    `options`: ids of regions that are a checkbox's option ("Yes" beside its box), never labels."""
     pairs: dict[str, Value] = {}
     used: set[int] = set()  # regions already taken as a value
+    lone = {
+        r.text.strip()
+        for i, row in enumerate(rows)
+        for r in row.regions
+        if id(r) not in options and _lone_label(r, rows, i)
+    }
+
+    def is_label(text: str) -> bool:  # a label alone on its line ends the value of the one before it
+        return text.strip() in lone
+
     for index, row in enumerate(rows):
         for region, (a, _) in zip(row.regions, row.spans, strict=True):
-            if id(region) in used:
+            if id(region) in used or id(region) in options:
                 continue
             for start, end in _colon_labels(region.text) or _lone_label(region, rows, index):
-                value = value_beside(Hit(index, a + start, a + end, 1.0), rows)
+                value = value_beside(Hit(index, a + start, a + end, 1.0), rows, is_label)
                 if value is None:
                     continue
                 name, n = region.text[start:end].strip(), 2
@@ -394,8 +415,8 @@ def _lone_label(region: Region, rows: Sequence[Row], index: int) -> list[tuple[i
         return []
     for other in rows[index + 1 : index + 3]:
         for below in other.regions:
-            if below.box[1] - region.box[3] > 1.5 * region.height:
-                return []
+            if below.box[1] - region.box[3] > region.height:
+                return []  # a value sits closer under its label than the next field's label does
             if abs(below.box[0] - region.box[0]) <= 2 * region.height and below.box[1] >= region.box[3] - 2:
                 return [(0, len(region.text.rstrip()))]
     return []

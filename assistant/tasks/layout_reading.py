@@ -54,8 +54,8 @@ def read_every_field(pages: Sequence[tuple[str, Page]]) -> LayoutReading:
     reading = LayoutReading()
     for file, page in pages:
         rows = rows_of(page.regions)
-        pairs = every_pair(rows)
-        boxes = _boxes(page, rows) if pairs else []
+        boxes = _boxes(page, rows) if rows else []
+        pairs = every_pair(rows, frozenset(id(r) for r in _options(rows, boxes)))
         for name, value in pairs.items():
             value = ticked_options(name, rows, page, boxes) or value
             if not value.text:
@@ -114,6 +114,20 @@ def _page_values(
             value = _cleaned(name, value)
         if value is not None:
             found[name] = value
+    return found
+
+
+def _options(rows: Sequence[Row], boxes: list) -> list:
+    """The regions that start right after a checkbox: its option's words."""
+    found = []
+    for box in boxes:
+        side = box.box[3] - box.box[1]
+        for row in rows:
+            for r in row.regions:
+                middle = (r.box[1] + r.box[3]) / 2
+                starts_after = box.box[0] - side <= r.box[0] <= box.box[2] + 2 * side
+                if box.box[1] <= middle <= box.box[3] and starts_after:
+                    found.append(r)
     return found
 
 
