@@ -92,6 +92,8 @@ def _page_values(
     boxes = _boxes(page, rows) if any(find_label(name, rows) for name in fields) else []
     for name in fields:
         value = _invoice_value(name, invoice) if invoice is not None else None
+        if value is not None and (key := invoice_field(name)) and fold(key) != fold(name):
+            reading.notes.append(f"{name}: read as the invoice's {key}")
         if value is None:
             value = ticked_options(name, rows, page, boxes)
             if value is not None and not value.text:
