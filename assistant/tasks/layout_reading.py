@@ -94,6 +94,8 @@ def _page_values(
         value = _invoice_value(name, invoice) if invoice is not None else None
         if value is not None and (key := invoice_field(name)) and fold(key) != fold(name):
             reading.notes.append(f"{name}: read as the invoice's {key}")
+        if value is None and invoice is not None:
+            value = _bare_invoice_label(name, rows, is_label)
         if value is None:
             value = ticked_options(name, rows, page, boxes)
             if value is not None and not value.text:
@@ -156,6 +158,19 @@ def _invoice_value(name: str, invoice: invoices.Invoice) -> Value | None:
                 "、".join(dict.fromkeys(cells)), tuple(r for r in invoice.item_regions[0]), "invoice item"
             )
     return None
+
+
+_PARTY_WORDS = re.compile(r"购买|购方|买方|销售|销方|卖方|buyer|purchaser|seller|vendor", re.IGNORECASE)
+
+
+def _bare_invoice_label(name: str, rows: Sequence[Row], is_label) -> Value | None:
+    """An invoice field the schema did not find (a simplified layout), by its bare label: 'amount' ->
+    金额, an unqualified 'tax ID' -> 纳税人识别号 (whichever party's is the only one printed)."""
+    key = invoice_field(name)
+    if key is None or _PARTY_WORDS.search(name):
+        return None
+    bare = re.sub(r"^(?:购买方|销售方|合计)|\(.*\)$", "", key)
+    return field_by_label(bare, rows, is_label) if bare != name else None
 
 
 def _first_date(rows: Sequence[Row]) -> Value | None:
