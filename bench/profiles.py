@@ -59,6 +59,8 @@ STAGES = [
     Stage("grounding the answer on the page", "assistant/tasks/grounding.py", "locate"),
     Stage("grounding the answer on the page", "assistant/tasks/grounding.py", "locate_same_date"),
     Stage("field checks (kinds, checksums, locating)", "assistant/tasks/extract.py", "verify_field"),
+    Stage("layout: labels, invoice and receipt rules", "assistant/tasks/layout_reading.py", "read_fields"),
+    Stage("layout: checkboxes (OpenCV)", "assistant/tasks/checkboxes.py", "find_checkboxes"),
     Stage("re-rendering the translated page", "assistant/documents/render.py", "render_translation"),
     Stage("math (sympy)", "assistant/tasks/mathsolve/solve.py", "solve"),
 ]

@@ -345,3 +345,213 @@ def contract_pdf() -> tuple[list[RenderedPage], PdfFixture]:
     """A two-page scanned contract whose liability clause is on page 2."""
     pages = [text_lines_page(CONTRACT_PAGE_1), text_lines_page(CONTRACT_PAGE_2)]
     return pages, scan_pdf(pages)
+
+
+# --- extraction layouts: VAT invoices, a receipt, a form with checkboxes --------------------------------
+
+
+@dataclass
+class Party:
+    name: str
+    tax_id: str
+    address_phone: str
+    bank_account: str
+
+
+VAT_BUYER = Party(
+    "上海星辰贸易有限公司",
+    TAX_ID,
+    "上海市浦东新区世纪大道100号 021-58881234",
+    "招商银行上海分行 6214830212345678",
+)
+VAT_SELLER = Party(
+    "杭州云帆科技有限公司",
+    "91330106MA2B1C3D45",
+    "杭州市西湖区文三路90号 0571-88776655",
+    "工商银行杭州分行 1202020109000012345",
+)
+VAT_ITEMS = [
+    ("*信息技术服务*软件维护", "年度", "项", "1", "1000.00", "1000.00", "6%", "60.00"),
+    ("*办公用品*打印纸", "A4", "箱", "2", "140.00", "280.00", "13%", "36.40"),
+]
+VAT_TOTALS = {"合计金额": "1280.00", "合计税额": "96.40", "大写": "壹仟叁佰柒拾陆圆肆角", "小写": "1376.40"}
+
+
+def vat_invoice_page(kind: str = "专票") -> RenderedPage:
+    """A VAT invoice, 1800×1100: header numbers top right, the buyer's block left and the seller's right
+    (side by side, each with its vertical title), the item table, totals; ruled like the printed form."""
+    c = Canvas(1800, 1100)
+    title = "增值税专用发票" if kind == "专票" else "增值税普通发票"
+    c.text((650, 30), title, cjk(52))
+    header = [("发票代码：", "3100204130"), ("发票号码：", "08812345"), ("开票日期：", "2024年03月15日")]
+    if kind != "专票":
+        header.append(("校验码：", "12345 67890 13579 24680"))
+    for i, (label, value) in enumerate(header):
+        c.text((1180, 40 + i * 42), label, cjk(26))
+        c.text((1330, 40 + i * 42), value, cjk(26))
+    ink = c.draw
+    ink.rectangle((60, 220, 1740, 1040), outline="black", width=3)
+    ink.line((60, 470, 1740, 470), fill="black", width=2)
+    ink.line((900, 220, 900, 470), fill="black", width=2)
+    for x0, title_chars, party in ((70, "购买方", VAT_BUYER), (910, "销售方", VAT_SELLER)):
+        for j, ch in enumerate(title_chars):
+            c.text((x0 + 6, 262 + j * 60), ch, cjk(34))
+        ink.line((x0 + 52, 220, x0 + 52, 470), fill="black", width=2)
+        rows = [
+            ("名称：", party.name),
+            ("纳税人识别号：", party.tax_id),
+            ("地址、电话：", party.address_phone),
+            ("开户行及账号：", party.bank_account),
+        ]
+        for k, (label, value) in enumerate(rows):
+            y = 240 + k * 56
+            c.text((x0 + 70, y), label, cjk(24))
+            c.text((x0 + 270, y), value, cjk(24))
+    columns = [
+        ("货物或应税劳务、服务名称", 80),
+        ("规格型号", 480),
+        ("单位", 640),
+        ("数量", 760),
+        ("单价", 880),
+        ("金额", 1080),
+        ("税率", 1300),
+        ("税额", 1480),
+    ]
+    for label, x in columns:
+        c.text((x, 490), label, cjk(24))
+    for i, item in enumerate(VAT_ITEMS):
+        y = 550 + i * 50
+        for (_, x), cell in zip(columns, item, strict=True):
+            c.text((x, y), cell, cjk(24))
+    ink.line((60, 800, 1740, 800), fill="black", width=2)
+    c.text((200, 815), "合  计", cjk(26))
+    c.text((1080, 815), "¥" + VAT_TOTALS["合计金额"], cjk(26))
+    c.text((1480, 815), "¥" + VAT_TOTALS["合计税额"], cjk(26))
+    ink.line((60, 870, 1740, 870), fill="black", width=2)
+    c.text((80, 895), "价税合计（大写）", cjk(26))
+    c.text((420, 895), "⊗" + VAT_TOTALS["大写"], cjk(26))
+    c.text((1200, 895), "（小写）¥" + VAT_TOTALS["小写"], cjk(26))
+    c.text((80, 1055), "收款人：王芳    复核：李强    开票人：张伟", cjk(24))
+    return c.page
+
+
+def photographed(
+    page: RenderedPage, scale: float = 0.7, tilt: float = 0.04, blur: float = 0.8
+) -> RenderedPage:
+    """The page as a phone photographs it: seen at an angle (a perspective warp), a little out of focus,
+    at a lower resolution. Each line's true box goes through the same transform."""
+    import cv2
+    import numpy as np
+    from PIL import ImageFilter
+
+    w, h = page.image.size
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    dst = np.float32([[w * tilt, h * tilt], [w * (1 - tilt / 2), 0], [w, h], [0, h * (1 - tilt)]])
+    matrix = cv2.getPerspectiveTransform(src, dst)
+    warped = cv2.warpPerspective(np.asarray(page.image), matrix, (w, h), borderValue=(235, 235, 230))
+    image = Image.fromarray(warped).filter(ImageFilter.GaussianBlur(blur))
+    image = image.resize((round(w * scale), round(h * scale)), Image.Resampling.LANCZOS)
+    lines = []
+    for line in page.lines:
+        x0, y0, x1, y1 = line.box
+        corners = np.float32([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]])
+        moved = cv2.perspectiveTransform(corners, matrix)[0] * scale
+        lines.append(
+            Line(
+                line.text,
+                (
+                    float(moved[:, 0].min()),
+                    float(moved[:, 1].min()),
+                    float(moved[:, 0].max()),
+                    float(moved[:, 1].max()),
+                ),
+            )
+        )
+    return RenderedPage(image, lines)
+
+
+RECEIPT_COMPANY = "MAJU JAYA RETAIL SDN BHD"
+RECEIPT_ADDRESS = ["NO. 12, JALAN BUNGA RAYA 3,", "TAMAN SERI INDAH, 43000 KAJANG,", "SELANGOR."]
+RECEIPT_ITEMS = [
+    ("MINERAL WATER 1.5L", "2", "1.80", "3.60"),
+    ("WHITE BREAD", "1", "3.20", "3.20"),
+    ("FRESH MILK 1L", "3", "6.50", "19.50"),
+]
+RECEIPT_TOTAL = "27.55"
+
+
+def receipt_page() -> RenderedPage:
+    """A shop receipt, 760×1200: the brand over the legal entity, the address, items, a subtotal, tax,
+    rounding, the total due, then cash tendered and change (each an amount that is not the total)."""
+    c = Canvas(760, 1200)
+    f, big = latin(26), latin(40)
+    c.text((250, 30), "MAJU MART", big)  # the brand, not the company
+    centre = [
+        RECEIPT_COMPANY,
+        "(1234567-X)",
+        *RECEIPT_ADDRESS,
+        "TEL: 03-8736 1234",
+        "GST ID: 001234567890",
+        "TAX INVOICE",
+    ]
+    for i, text in enumerate(centre):
+        width = c.draw.textlength(text, font=f)
+        c.text(((760 - width) / 2, 100 + i * 40), text, f)
+    c.text((30, 440), "DATE: 15/03/2024 14:32", f)
+    c.text((30, 480), "CASHIER: AMINAH", f)
+    for text, x in (("ITEM", 30), ("QTY", 400), ("PRICE", 480), ("AMOUNT", 620)):
+        c.text((x, 540), text, f)
+    for i, (name, qty, price, amount) in enumerate(RECEIPT_ITEMS):
+        y = 590 + i * 46
+        for text, x in ((name, 30), (qty, 415), (price, 485), (amount, 640)):
+            c.text((x, y), text, f)
+    lines = [
+        ("SUBTOTAL", "26.30"),
+        ("GST 6%", "1.26"),
+        ("ROUNDING", "-0.01"),
+        ("TOTAL", RECEIPT_TOTAL),
+        ("CASH", "50.00"),
+        ("CHANGE", "22.45"),
+    ]
+    for i, (label, amount) in enumerate(lines):
+        y = 750 + i * 46
+        c.text((300, y), label, f)
+        c.text((640, y), amount, f)
+    c.text((150, 1080), "THANK YOU, PLEASE COME AGAIN", f)
+    return c.page
+
+
+FORM_VALUES = {
+    "Name of Applicant": "Helen Carter",
+    "Department": "Quality Assurance",
+    "Date of Request": "March 18, 1996",
+    "Budget Code": "QA-4471",
+}
+FORM_CHECKS = {
+    "Smoker": ("Yes", "No", "No"),
+    "Priority": ("High", "Normal", "High"),
+}  # options, the ticked one
+
+
+def form_page() -> RenderedPage:
+    """A form, 1000×800: printed labels in ruled cells with the filled-in value under each label, and
+    two questions answered by ticking one of two boxes."""
+    c = Canvas(1000, 800)
+    c.text((300, 30), "REQUEST FOR SERVICE", latin(34))
+    label_font, value_font = latin(20), latin(26)
+    for i, (label, value) in enumerate(FORM_VALUES.items()):
+        x, y = 60 + (i % 2) * 450, 120 + (i // 2) * 130
+        c.draw.rectangle((x, y, x + 420, y + 110), outline="black", width=2)
+        c.text((x + 12, y + 10), label, label_font)
+        c.text((x + 24, y + 56), value, value_font)
+    for i, (label, (first, second, ticked)) in enumerate(FORM_CHECKS.items()):
+        y = 420 + i * 80
+        c.text((60, y), label + ":", value_font)
+        for j, option in enumerate((first, second)):
+            x = 320 + j * 220
+            c.draw.rectangle((x, y + 2, x + 28, y + 30), outline="black", width=3)
+            if option == ticked:
+                c.draw.line((x + 5, y + 7, x + 23, y + 25), fill="black", width=4)
+                c.draw.line((x + 23, y + 7, x + 5, y + 25), fill="black", width=4)
+            c.text((x + 44, y), option, value_font)
+    return c.page

@@ -259,12 +259,21 @@ class LocalBackend:
     max_parallel = 1  # one llama.cpp context: requests are served in turn anyway
 
     def __init__(self, settings: Settings) -> None:
-        self.llm = get_llm(settings)
+        self._settings = settings
+        self._path = model_path(settings)  # checked now, loaded on first use
+        self._llm: LocalLLM | None = None
         self.profile = Profile.load(LOCAL_PROFILE)
 
     @property
+    def llm(self) -> LocalLLM:
+        """The model, loaded when a task first needs it: an extract that the layout answers needs none."""
+        if self._llm is None:
+            self._llm = get_llm(self._settings)
+        return self._llm
+
+    @property
     def identity(self) -> str:
-        return f"llama.cpp|{self.llm.path.name}|{self.profile.name}"
+        return f"llama.cpp|{self._path.name}|{self.profile.name}"
 
     @property
     def sees_images(self) -> bool:

@@ -1,9 +1,12 @@
 """The extract task: named fields as JSON, each value checked by kind and grounded to its region.
 
-The model sees the document's text (and, on a backend that sees images, each page's image, a page per
-request); where its backend honours a JSON schema the reply always parses, otherwise the JSON is found in
-it. A value that cannot be found on the page is dropped to null (it was invented); a value that fails its
-checksum is replaced by the one checksum-valid candidate on the page, or dropped.
+The page's layout answers first (`layout_reading`: the VAT invoice schema, the receipt rules, the value
+beside each field's label), and each of those values is cited on the regions it was read from. The model is
+asked only for the fields the layout leaves open: it sees the document's text (and, on a backend that sees
+images, each page's image, a page per request); where its backend honours a JSON schema the reply always
+parses, otherwise the JSON is found in it. A model's value that cannot be found on the page is dropped to
+null (it was invented); a value that fails its checksum is replaced by the one checksum-valid candidate on
+the page, or dropped. Line items (invoices, receipts) come with the answer as `items`.
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from ..backends.base import Backend
 from ..documents.model import Document
 from ..languages import language_of
 from ..settings import Settings
+from .fields import wants_every_field
 from .grounding import Located, locate, locate_same_date, located_regions
+from .layout_reading import Found, LayoutReading, read_every_field, read_fields, text_near_labels
 from .read import ReadPages, elapsed_ms, page_text, read_pages
 from .replies import in_parallel, json_object, reply_text
 from .request import Progress
@@ -63,20 +68,29 @@ def extract(
     located = located_regions(read.pages)
     text = read.text()
     notes = list(read.notes)
+    if wants_every_field(list(fields)):
+        layout = read_every_field(read.pages)
+        fields = list(layout.values)
+        if not fields:
+            notes.append("no label/value pairs found on the pages")
+    else:
+        layout = read_fields(read.pages, fields)
+    notes.extend(layout.notes)
     values: dict[str, str | None] = dict.fromkeys(fields)
-    if text.strip():
+    open_fields = [f for f in fields if f not in layout.values and not _only_candidate(f, text)]
+    if open_fields and text.strip():
         replies = in_parallel(
-            lambda evidence: _model_values(evidence, fields, backend),
-            _evidence(read, backend),
+            lambda evidence: _model_values(evidence, open_fields, backend),
+            _evidence(read, backend, open_fields),
             backend.max_parallel,
         )
         for reply in replies:  # the first request (page) that gives a field wins
-            for name in fields:
+            for name in open_fields:
                 if values[name] is None:
                     values[name] = _clean(reply.get(name))
-    else:
+    elif not text.strip():
         notes.append("no text on the pages: every field is null")
-    citations, field_citations = verify_fields(values, text, located, notes, normalize_dates)
+    citations, field_citations = verify_fields(values, text, located, notes, normalize_dates, layout.values)
     answer = Answer(
         task="extract",
         text=json.dumps(values, ensure_ascii=False, indent=2),
@@ -87,14 +101,35 @@ def extract(
     )
     answer.extra["fields"] = values
     answer.extra["field_citations"] = field_citations
+    answer.extra["items"], answer.extra["item_citations"] = _items(layout, citations)
     return answer
 
 
-def _evidence(read: ReadPages, backend: Backend) -> list[_Evidence]:
-    """One request with the whole (clipped) text; a request per page image when the backend sees them."""
+def _only_candidate(field: str, text: str) -> bool:
+    """A checksummed kind (tax ID, ID number) with one valid value on the page needs no model."""
+    return len(candidates(kind_of(field), text)) == 1
+
+
+def _items(layout: LayoutReading, citations: list[Citation]) -> tuple[list[dict], list[list[int]]]:
+    """The line items, each with the positions in `citations` of the row it was read from."""
+    positions = []
+    for index, _ in enumerate(layout.items):
+        if index >= len(layout.item_sources):
+            positions.append([])
+            continue
+        source = layout.item_sources[index]
+        cited = [Citation(source.file, source.page.number, r, source.page.size) for r in source.value.regions]
+        positions.append(list(range(len(citations), len(citations) + len(cited))))
+        citations.extend(cited)
+    return [dict(item) for item in layout.items], positions
+
+
+def _evidence(read: ReadPages, backend: Backend, fields: Sequence[str]) -> list[_Evidence]:
+    """A request per page image when the backend sees them; else one request with the rows around the
+    fields' labels, or the whole (clipped) text when a field has no label on the page."""
     if backend.sees_images:
         return [_Evidence(page_text(page.regions), (page.load_image(),)) for _, page in read.pages]
-    return [_Evidence(_clip(read.text(), backend))]
+    return [_Evidence(text_near_labels(read.pages, fields) or _clip(read.text(), backend))]
 
 
 def _model_values(evidence: _Evidence, fields: Sequence[str], backend: Backend) -> dict[str, object]:
@@ -125,13 +160,19 @@ def verify_fields(
     located: list[Located],
     notes: list[str],
     normalize_dates: bool = False,
+    from_layout: dict[str, Found] | None = None,
 ) -> tuple[list[Citation], dict[str, list[int]]]:
     """Check and locate every value in place (dropped to None where it fails); the citations, and each
-    field's positions in them. Why a value changed goes into `notes`."""
+    field's positions in them. A value read from the layout is cited on the regions it was read from.
+    Why a value changed goes into `notes`."""
     citations: list[Citation] = []
     field_citations: dict[str, list[int]] = {}
     for name, raw in values.items():
-        value, cited, note = verify_field(name, raw, text, located, normalize_dates)
+        found = (from_layout or {}).get(name)
+        if found is not None:
+            value, cited, note = verify_read_value(name, found, text, located, normalize_dates)
+        else:
+            value, cited, note = verify_field(name, raw, text, located, normalize_dates)
         values[name] = value
         field_citations[name] = list(range(len(citations), len(citations) + len(cited)))
         citations.extend(cited)
@@ -148,6 +189,19 @@ def verify_field(
     if normalize_dates and value and kind_of(field) is Kind.DATE and (parsed := parse_date(value)):
         value = parsed.isoformat()
     return value, cited, note
+
+
+def verify_read_value(
+    field: str, found: Found, text: str, located: list[Located], normalize_dates: bool = False
+) -> tuple[str | None, list[Citation], str]:
+    """A value read from the layout: checked by kind like any other, and cited on its own regions."""
+    if check_value(kind_of(field), found.value.text).ok is False:
+        return verify_field(field, found.value.text, text, located, normalize_dates)
+    value = found.value.text
+    if normalize_dates and kind_of(field) is Kind.DATE and (parsed := parse_date(value)):
+        value = parsed.isoformat()
+    page = found.page
+    return value, [Citation(found.file, page.number, r, page.size) for r in found.value.regions], ""
 
 
 def _verify(

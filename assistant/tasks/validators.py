@@ -83,29 +83,71 @@ _MONTHS = {
         ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1
     )
 }
+_MONTH_WORD = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_YEAR = r"(\d{4}(?=\d{2}:\d{2})|\d{4}(?!\d)|\d{2}(?!\d))"  # a time may follow with no space: 18/03/201823:02
+# Each pattern as a page writes a date; the group order says which part is which. Two-digit years
+# (12/03/18, 24 Mar18) are receipts' usual form.
 _DATE_PATTERNS = [
-    (re.compile(r"(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?"), ("y", "m", "d")),
-    (re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})"), ("d", "m", "y")),
-    (re.compile(r"(\d{1,2})\s+([A-Za-z]{3})[a-z]*\.?,?\s+(\d{4})"), ("d", "b", "y")),
-    (re.compile(r"([A-Za-z]{3})[a-z]*\.?\s+(\d{1,2}),?\s+(\d{4})"), ("b", "d", "y")),
+    (re.compile(r"(?<!\d)(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})(?!\d)\s*日?"), ("y", "m", "d")),
+    (re.compile(r"(?<![\d/.-])(\d{1,2})\s?([./-])\s?(\d{1,2})\s?\2\s?" + _YEAR), ("d", "sep", "m", "y")),
+    (
+        re.compile(r"(?<!\d)(\d{1,2})(?:st|nd|rd|th)?\s*(" + _MONTH_WORD + r")[\s,]*" + _YEAR, re.I),
+        ("d", "b", "y"),
+    ),
+    (
+        re.compile(r"\b(" + _MONTH_WORD + r")\s*(\d{1,2})(?:st|nd|rd|th)?(?!\d),?\s*(\d{4})(?!\d)", re.I),
+        ("b", "d", "y"),
+    ),
 ]
 
 
-def parse_date(text: str) -> date | None:
+@dataclass(frozen=True)
+class DateSpan:
+    start: int
+    end: int
+    date: date
+
+
+def find_dates(text: str) -> list[DateSpan]:
+    """Every date written in the text, in order, with where it is (in the NFKC form of the text)."""
     text = unicodedata.normalize("NFKC", text)
+    found: list[DateSpan] = []
     for pattern, order in _DATE_PATTERNS:
-        match = pattern.search(text)
-        if not match:
-            continue
-        parts = dict(zip(order, match.groups(), strict=True))
-        try:
-            month = _MONTHS.get(parts["b"][:3].lower()) if "b" in parts else int(parts["m"])
-            if month is None:
+        for match in pattern.finditer(text):
+            if any(match.start() < f.end and f.start < match.end() for f in found):
                 continue
-            return date(int(parts["y"]), month, int(parts["d"]))
-        except ValueError:
-            continue
-    return None
+            parsed = _date_of(dict(zip(order, match.groups(), strict=True)))
+            if parsed is not None:
+                found.append(DateSpan(match.start(), match.end(), parsed))
+    return sorted(found, key=lambda f: f.start)
+
+
+def _date_of(parts: dict[str, str]) -> date | None:
+    try:
+        month = _MONTHS.get(parts["b"][:3].lower()) if "b" in parts else int(parts["m"])
+        if month is None:
+            return None
+        year = int(parts["y"])
+        if len(parts["y"]) == 2:
+            year += 2000 if year < 70 else 1900
+        day = int(parts["d"])
+        if "sep" in parts and month > 12 >= day:  # 6/21/93: month first, as American forms write it
+            month, day = day, month
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def parse_date(text: str) -> date | None:
+    found = find_dates(text)
+    return found[0].date if found else None
+
+
+def date_as_written(text: str) -> str | None:
+    """The first date in the text, as the text writes it ('19-03-2018' of ':19-03-2018 11:12:15')."""
+    normal = unicodedata.normalize("NFKC", text)
+    found = find_dates(normal)
+    return normal[found[0].start : found[0].end].strip() if found else None
 
 
 # --- amounts -------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from assistant.errors import DocAssistantError
 from assistant.frontends.chat import auth, history
 from assistant.frontends.chat.bridge import Post, run_off_loop
 from assistant.frontends.chat.evidence import build_evidence, png_file
-from assistant.frontends.chat.exports import fields_csv, fields_json
+from assistant.frontends.chat.exports import fields_csv, fields_json, items_csv
 from assistant.frontends.chat.library import SessionLibrary, UploadStore
 from assistant.settings import Settings, get_settings
 from assistant.tasks.dispatch import TaskRequest, prepare_documents, run_task
@@ -342,6 +342,7 @@ async def _extract(documents: list[Any], chosen: Route, header: str) -> None:
     await msg.stream_token(header + "_extracting " + ", ".join(fields) + " …_")
     settings = _settings()
     results: dict[str, dict[str, str | None]] = {}
+    items: dict[str, list[dict[str, str | None]]] = {}  # line items per document, for items.csv
     body, elements, sources = "", [], []
     for document in documents:  # one record per document: the CSV has a row each
         request = TaskRequest(task="extract", fields=fields, pages=chosen.pages, lang=_lang())
@@ -349,6 +350,8 @@ async def _extract(documents: list[Any], chosen: Route, header: str) -> None:
         evidence = await cl.make_async(build_evidence)(answer, [document], False, len(sources) + 1)
         values = answer.extra["fields"]
         results[document.name] = values
+        if answer.extra.get("items"):
+            items[document.name] = answer.extra["items"]
         lines = []
         for field, indices in answer.extra["field_citations"].items():
             value = values[field] if values[field] is not None else "—"
@@ -368,6 +371,10 @@ async def _extract(documents: list[Any], chosen: Route, header: str) -> None:
             cl.File(name="fields.csv", content=fields_csv(results), mime="text/csv", display="inline")
         )
     downloads = "Download: fields.json" + (", fields.csv" if len(results) > 1 else "")
+    if items:  # one row per line item
+        csv_file = cl.File(name="items.csv", content=items_csv(items), mime="text/csv", display="inline")
+        elements.append(csv_file)
+        downloads += ", items.csv"
     msg.content = header + body + downloads + _footer(sources, None)
     msg.elements = elements
     await msg.send()

@@ -1,11 +1,12 @@
-"""Downloads for extracted fields: JSON always, CSV (one row per document) when several were extracted."""
+"""Downloads for extracted fields: JSON always, CSV (one row per document) when several were extracted, and
+the line items as CSV (one row per item)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 
 def fields_json(results: Mapping[str, Mapping[str, str | None]]) -> bytes:
@@ -24,4 +25,19 @@ def fields_csv(results: Mapping[str, Mapping[str, str | None]]) -> bytes:
     for document, values in results.items():
         writer.writerow([document, *("" if values.get(c) is None else values.get(c) for c in columns)])
     # A byte-order mark so that spreadsheet programs open Chinese text as UTF-8.
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def items_csv(results: Mapping[str, Sequence[Mapping[str, str | None]]]) -> bytes:
+    """Line items, one row per item: {document: [item, ...]} -> document, then the items' columns."""
+    columns: list[str] = []
+    for items in results.values():
+        for item in items:
+            columns.extend(name for name in item if name not in columns)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["document", *columns])
+    for document, items in results.items():
+        for item in items:
+            writer.writerow([document, *("" if item.get(c) is None else item.get(c) for c in columns)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")

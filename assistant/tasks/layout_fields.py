@@ -1,0 +1,422 @@
+"""Label → value pairs read from a page's geometry, before any model is asked.
+
+A page's OCR lines are grouped into rows (pieces of one baseline band, left to right). A field's label is
+found in a row's text (exactly, or fuzzily for OCR noise), and its value is what the layout puts beside it:
+the rest of the row after the label's colon, up to the next label; else the lines right below it that
+line up with it. Every value keeps the regions it was read from, so it is cited on its own lines.
+
+Nothing here knows a document type: the rules are those of printed forms in general (a label ends in a
+colon or stands alone; a value sits to its right or under it; the next label ends it).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from statistics import median
+
+from ..documents.model import Region
+from ..readers.reading_order import group_rows
+
+FUZZY_MIN = 0.8  # share of a label's characters that must match (OCR reads SSf for SS#)
+FUZZY_MIN_CHARS = 5  # shorter labels must match exactly
+MAX_VALUE_LINES = 8  # a value below its label runs over at most this many lines
+FAR_VALUE = 15  # line heights between a label and its value on the same row, at most (forms space them out)
+FAR_PIECE = 6  # line heights between two pieces of one value, at most (further on is another column)
+_SEPARATORS = ":："
+# "Hole Depth (2)", "使用性质(第二次变更)": the label's second occurrence; "价税合计(小写)": a qualifier.
+_QUALIFIED = re.compile(r"^(.*?)\s*[(（]([^()（）]+)[)）]\s*$")
+_ORDINALS = {
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "1st": 1,
+    "2nd": 2,
+}
+# A label inside a line: a run of non-space characters (a CJK label, or an English word) and its colon.
+# A colon between digits is a time (17:59), not a label.
+_INLINE_LABEL = re.compile(r"(?:^|(?<=\s))([^\s:：]{1,16})\s*[:：](?!\d{2}\b)")
+# A line that begins with a label: up to five words and a colon ("SHIP TO (DEPT- BRANCH):").
+_LEADING_LABEL = re.compile(r"^\s*(?:[^\s:：]+\s+){0,4}[^\s:：]+\s*[:：](?!\d{2}\b)")
+
+
+@dataclass(frozen=True)
+class Value:
+    """A value read off the page, with the regions (lines) it came from."""
+
+    text: str
+    regions: tuple[Region, ...]
+    how: str  # "inline" (after the label's colon), "right", "below", or a rule's name
+
+
+@dataclass
+class Row:
+    regions: list[Region]
+    text: str  # the regions' texts joined by one space
+    spans: list[tuple[int, int]]  # each region's characters in text
+
+    @property
+    def top(self) -> float:
+        return min(r.box[1] for r in self.regions)
+
+    @property
+    def bottom(self) -> float:
+        return max(r.box[3] for r in self.regions)
+
+    def regions_in(self, start: int, end: int) -> tuple[Region, ...]:
+        return tuple(r for r, (a, b) in zip(self.regions, self.spans, strict=True) if a < end and start < b)
+
+
+def rows_of(regions: Sequence[Region]) -> list[Row]:
+    rows = []
+    for members in group_rows(regions):
+        spans, parts, at = [], [], 0
+        for region in members:
+            spans.append((at, at + len(region.text)))
+            parts.append(region.text)
+            at += len(region.text) + 1
+        rows.append(Row(members, " ".join(parts), spans))
+    return rows
+
+
+# --- finding a label ---------------------------------------------------------------------------------
+
+
+def _folded(text: str) -> tuple[str, list[int]]:
+    """Letters, digits and CJK only, case-folded, with each kept character's index in `text`."""
+    chars, where = [], []
+    for i, ch in enumerate(text):
+        for c in unicodedata.normalize("NFKC", ch).casefold():
+            if c.isalnum():
+                chars.append(c)
+                where.append(i)
+    return "".join(chars), where
+
+
+def fold(text: str) -> str:
+    return _folded(text)[0]
+
+
+def _distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+@dataclass(frozen=True)
+class Hit:
+    row: int
+    start: int  # the label's characters in the row's text
+    end: int
+    score: float  # 1.0 exact; lower for fuzzy matches and labels not set off by a colon
+
+
+def find_label(label: str, rows: Sequence[Row]) -> list[Hit]:
+    """Where `label` stands as a label on the page, best first (then in reading order)."""
+    wanted = fold(label)
+    if not wanted:
+        return []
+    hits = []
+    for index, row in enumerate(rows):
+        folded, where = _folded(row.text)
+        for fuzzy in (False, True):  # OCR noise ("SSf:" for "SS#:") only where no exact label stands
+            for start, end, similarity in _matches(wanted, folded, fuzzy):
+                a, b = where[start], where[end - 1] + 1
+                set_off = _set_off(row, a, b)
+                if set_off:
+                    hits.append(Hit(index, a, b, similarity * set_off))
+                    if fuzzy:
+                        break
+            if any(h.row == index for h in hits):
+                break
+    return sorted(hits, key=lambda h: (-h.score, h.row, h.start))
+
+
+def _matches(wanted: str, folded: str, fuzzy: bool) -> list[tuple[int, int, float]]:
+    found, at = [], folded.find(wanted)
+    while at >= 0 and not fuzzy:
+        found.append((at, at + len(wanted), 1.0))
+        at = folded.find(wanted, at + 1)
+    if not fuzzy or len(wanted) < FUZZY_MIN_CHARS:
+        return found
+    found = []  # every window close enough, most similar first: the caller keeps the first set off as a label
+    budget = int(len(wanted) * (1 - FUZZY_MIN))
+    for start in range(len(folded)):
+        if folded[start] != wanted[0] and (start + 1 >= len(folded) or folded[start + 1] != wanted[1]):
+            continue
+        for size in range(max(1, len(wanted) - budget), len(wanted) + budget + 1):
+            window = folded[start : start + size]
+            if len(window) < size:
+                break
+            similarity = 1 - _distance(wanted, window) / len(wanted)
+            if similarity >= FUZZY_MIN:
+                found.append((start, start + size, similarity))
+    return sorted(found, key=lambda m: -m[2])
+
+
+def _set_off(row: Row, start: int, end: int) -> float:
+    """How much the characters start:end of a row look like a label: 1.0 when they begin a piece of the
+    row (or follow a space or a bracket) and end at a colon, a closing bracket or the piece's end; 0.7 when
+    a value follows in the same piece after a space; 0 when they sit inside running text."""
+    text = row.text
+    glued = text[start - 1 : start].isdigit() and text[start].isalpha()  # "June 21, 1993DEPARTMENT:"
+    begins = start == 0 or not text[start - 1].isalnum() or glued or any(a == start for a, _ in row.spans)
+    if not begins:
+        return 0.0
+    rest = text[end:]
+    if rest[:1] in ")）]】":
+        return 1.0  # "(小写)¥1500.00": a label in brackets
+    tail = rest.lstrip(" .")
+    piece_ends = any(text[end:b].strip(" .") == "" for _, b in row.spans if b >= end)
+    if not tail or tail[0] in _SEPARATORS or piece_ends:
+        return 1.0
+    return 0.7 if rest[:1].isspace() else 0.0
+
+
+# --- reading the value beside a label -----------------------------------------------------------------
+
+
+def value_beside(hit: Hit, rows: Sequence[Row], is_label=None) -> Value | None:
+    """The value the layout puts beside a label: after its colon in the same row, else right under it."""
+    row = rows[hit.row]
+    inline = _after(row, hit.end, is_label)
+    if inline is not None:
+        return _continued(inline, hit, rows, is_label)
+    return _beside(hit, rows, is_label) or _below(hit, rows, is_label)
+
+
+def _beside(hit: Hit, rows: Sequence[Row], is_label) -> Value | None:
+    """A value to the right of its label but a little off its row (a photographed page, a value printed
+    higher than its label): the nearest piece whose middle is within the label's height band."""
+    label = rows[hit.row].regions_in(hit.start, hit.end)[-1]
+    height = label.height
+    best: tuple[float, Region] | None = None
+    for other in rows[max(0, hit.row - 2) : hit.row + 3]:
+        for region in other.regions:
+            middle = (region.box[1] + region.box[3]) / 2
+            gap = region.box[0] - label.box[2]
+            if region is label or not (-height <= gap <= 6 * height):
+                continue
+            if not (label.box[1] - 0.5 * height <= middle <= label.box[3] + 0.5 * height):
+                continue
+            if best is None or gap < best[0]:
+                best = (gap, region)
+    if best is None or _starts_label(best[1].text, is_label) or _is_mark(best[1].text):
+        return None
+    return Value(best[1].text.strip(), (best[1],), "right")
+
+
+def _after(row: Row, end: int, is_label) -> Value | None:
+    rest_start = end
+    while rest_start < len(row.text) and (row.text[rest_start] in _SEPARATORS + " )）]】."):
+        rest_start += 1
+    if rest_start >= len(row.text):
+        return None
+    stop = len(row.text)
+    height = median(r.height for r in row.regions)
+    for at, (region, (a, _)) in enumerate(zip(row.regions, row.spans, strict=True)):
+        if a < rest_start:
+            continue
+        gap = region.box[0] - row.regions[at - 1].box[2] if at else 0.0
+        far = gap > (FAR_VALUE if a == rest_start else FAR_PIECE) * height
+        if a == rest_start and (_starts_label(region.text, is_label) or far or _is_mark(region.text)):
+            return None  # another label (a row of column headings), or nothing near: the value is elsewhere
+        if a > rest_start and (_starts_label(region.text, is_label) or far or _is_mark(region.text)):
+            stop = a - 1  # the next label, a distant column or a boxed area's title ends the value
+            break
+    same_piece = next(b for a, b in row.spans if a <= rest_start < b + 1)
+    inner = _INLINE_LABEL.search(row.text, rest_start, min(stop, same_piece))
+    if inner and inner.start(1) > rest_start:
+        glued = re.match(r"\d+(?=[A-Za-z])", inner.group(1))  # "1993DEPARTMENT:": the label starts at D
+        stop = min(stop, inner.start(1) + (glued.end() if glued else 0))
+    text = row.text[rest_start:stop].strip(" ,;；，")
+    if not text or (text[-1] in _SEPARATORS and len(text) <= 40):
+        return None  # another label follows this one: its value is elsewhere
+    return Value(text, row.regions_in(rest_start, stop), "inline" if stop <= same_piece else "right")
+
+
+def _continued(value: Value, hit: Hit, rows: Sequence[Row], is_label) -> Value:
+    """A value after its label that wraps onto the lines under it, aligned with its start."""
+    first = value.regions[0]
+    row = rows[hit.row]
+    height = median(r.height for r in value.regions)
+    start_x = first.box[0]
+    if value.how == "inline":  # where the value starts inside its line, by its share of the characters
+        a, b = row.spans[row.regions.index(first)]
+        start_x = first.box[0] + first.width * (hit.end - a) / max(1, b - a)
+    taken = list(value.regions)
+    bottom = max(r.box[3] for r in value.regions)
+    for other in rows[hit.row + 1 : hit.row + 1 + MAX_VALUE_LINES]:
+        if other.top - bottom > 0.8 * height:
+            break
+        under = [r for r in other.regions if abs(r.box[0] - start_x) <= 1.5 * height]
+        left = [r for r in other.regions if r.box[2] <= start_x + height]
+        if len(under) != 1 or (left and left[0] is not under[0]) or _starts_label(under[0].text, is_label):
+            break
+        if sum(c.isalpha() for c in under[0].text) < 2:
+            break  # a line number or a stray mark, not words of the value
+        taken.append(under[0])
+        bottom = under[0].box[3]
+    if len(taken) == len(value.regions):
+        return value
+    extra = " ".join(r.text.strip() for r in taken[len(value.regions) :])
+    return Value(f"{value.text} {extra}", tuple(taken), value.how)
+
+
+def _is_mark(text: str) -> bool:
+    """One CJK character alone: a letter of a vertical title (密 码 区, 备 注), not part of a value."""
+    text = text.strip()
+    return len(text) == 1 and "\u4e00" <= text <= "\u9fff"
+
+
+def _starts_label(text: str, is_label) -> bool:
+    return bool(_LEADING_LABEL.match(text)) or bool(is_label and is_label(text))
+
+
+def _below(hit: Hit, rows: Sequence[Row], is_label) -> Value | None:
+    row = rows[hit.row]
+    label_regions = row.regions_in(hit.start, hit.end)
+    x0 = min(r.box[0] for r in label_regions)
+    x1 = max(r.box[2] for r in label_regions)
+    height = median(r.height for r in label_regions)
+    taken: list[Region] = []
+    bottom = max(r.box[3] for r in label_regions)
+    for other in rows[hit.row + 1 :]:
+        if other.top - bottom > (2.0 if not taken else 1.2) * height:
+            break
+        below = [
+            r
+            for r in other.regions
+            if min(r.box[2], x1) - max(r.box[0], x0) >= 0.3 * min(r.width, x1 - x0)
+            or x0 - height <= r.box[0] <= x1 + height
+        ]
+        if not below:
+            continue
+        if any(
+            _starts_label(r.text, is_label) or r.text.rstrip().endswith(tuple(_SEPARATORS)) for r in below
+        ):
+            break
+        if taken and abs(below[0].box[0] - taken[-1].box[0]) > 3 * height and len(taken) >= 1:
+            break
+        taken.extend(below)
+        bottom = max(r.box[3] for r in below)
+        if len(taken) >= MAX_VALUE_LINES:
+            break
+    if not taken:
+        return None
+    return Value(" ".join(r.text.strip() for r in taken), tuple(taken), "below")
+
+
+# --- a field by its label -----------------------------------------------------------------------------
+
+
+def qualified(field: str) -> tuple[str, str, int]:
+    """'Hole Depth (2)' -> ('Hole Depth', '', 2); '使用性质(第二次变更)' -> ('使用性质', '', 2);
+    '价税合计(小写)' -> ('价税合计', '小写', 1): the label, a qualifier to look for, the occurrence."""
+    match = _QUALIFIED.match(field)
+    if not match or not match.group(1).strip():
+        return field, "", 1
+    label, inner = match.group(1).strip(), match.group(2).strip()
+    if inner.isdigit():
+        return label, "", int(inner)
+    ordinal = re.search(r"第([一二三四五])次|\b(first|second|third|1st|2nd)\b", inner, re.I)
+    if ordinal:
+        return label, "", _ORDINALS[(ordinal.group(1) or ordinal.group(2)).lower()]
+    return label, inner, 1
+
+
+def field_by_label(field: str, rows: Sequence[Row], is_label=None) -> Value | None:
+    """The value beside the label that names the field, or None when no label names it."""
+    hits = find_label(field, rows)
+    ordinal = 1
+    if not hits:
+        label, qualifier, ordinal = qualified(field)
+        if label == field:
+            return None
+        hits = (find_label(qualifier, rows) if qualifier else []) or find_label(label, rows)
+    if not hits:
+        return None
+    if ordinal > 1:  # the n-th occurrence in reading order, among the best-scored ones
+        best = hits[0].score
+        ordered = sorted((h for h in hits if h.score >= best - 0.05), key=lambda h: (h.row, h.start))
+        return value_beside(ordered[ordinal - 1], rows, is_label) if len(ordered) >= ordinal else None
+    for hit in hits[:3]:
+        value = value_beside(hit, rows, is_label)
+        if value is not None:
+            return value
+    return None
+
+
+def every_pair(rows: Sequence[Row], options: frozenset[int] = frozenset()) -> dict[str, Value]:
+    """Every label on the page with its value ("extract every field"): labels that end in a colon (several
+    may share a line: "品名：… 保质期：…"), and labels alone on a line with their value right under them.
+    `options`: ids of regions that are a checkbox's option ("Yes" beside its box), never labels."""
+    pairs: dict[str, Value] = {}
+    used: set[int] = set()  # regions already taken as a value
+    lone = {
+        r.text.strip()
+        for i, row in enumerate(rows)
+        for r in row.regions
+        if id(r) not in options and _lone_label(r, rows, i)
+    }
+
+    def is_label(text: str) -> bool:  # a label alone on its line ends the value of the one before it
+        return text.strip() in lone
+
+    for index, row in enumerate(rows):
+        for region, (a, _) in zip(row.regions, row.spans, strict=True):
+            if id(region) in used or id(region) in options:
+                continue
+            for start, end in _colon_labels(region.text) or _lone_label(region, rows, index):
+                value = value_beside(Hit(index, a + start, a + end, 1.0), rows, is_label)
+                if value is None:
+                    continue
+                name, n = region.text[start:end].strip(), 2
+                key = name
+                while key in pairs:
+                    key, n = f"{name} ({n})", n + 1
+                pairs[key] = value
+                used.update(id(r) for r in value.regions if r is not region)
+    return pairs
+
+
+def _colon_labels(text: str) -> list[tuple[int, int]]:
+    """The labels of a line: its leading words before the first colon, then each later 'word:'."""
+    lead = _LEADING_LABEL.match(text)
+    if not lead:
+        return []
+    first = text[: lead.end()].rstrip().rstrip(_SEPARATORS).rstrip()
+    spans = [(len(text[: lead.end()]) - len(text[: lead.end()].lstrip()), len(first))]
+    for match in _INLINE_LABEL.finditer(text, lead.end()):
+        spans.append((match.start(1), match.end(1)))
+    return spans
+
+
+def _lone_label(region: Region, rows: Sequence[Row], index: int) -> list[tuple[int, int]]:
+    """A short line of words (no figures) with a value right under it, aligned with it."""
+    text = region.text.strip()
+    if (
+        not text
+        or len(text.split()) > 6
+        or any(c.isdigit() for c in text)
+        or sum(c.isalpha() for c in text) < 2
+    ):
+        return []
+    for other in rows[index + 1 : index + 3]:
+        for below in other.regions:
+            if below.box[1] - region.box[3] > region.height:
+                return []  # a value sits closer under its label than the next field's label does
+            if abs(below.box[0] - region.box[0]) <= 2 * region.height and below.box[1] >= region.box[3] - 2:
+                return [(0, len(region.text.rstrip()))]
+    return []
