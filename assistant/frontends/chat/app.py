@@ -209,8 +209,12 @@ async def _add_upload(library: SessionLibrary, element: Any) -> int:
         await cl.Message(f"⚠️ {plain(name)}: the upload could not be read ({exc.strerror or exc}).").send()
         return 0
     await _remember_documents(library)
-    await _read_upfront(entry.document, entry.name)
-    _prepare_in_background(library)
+    try:
+        await _read_upfront(entry.document, entry.name)
+    except DocAssistantError as exc:  # e.g. the model server's spotting pass failed: kept, read when asked
+        await cl.Message(f"⚠️ {plain(entry.name)} is kept, but reading it failed: {plain(exc.message)}").send()
+    else:
+        _prepare_in_background(library)
     return 1
 
 
