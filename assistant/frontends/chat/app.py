@@ -19,7 +19,7 @@ from chainlit.input_widget import Select
 from assistant.answer import Answer
 from assistant.conversation import Conversation, Understood
 from assistant.errors import DocAssistantError
-from assistant.frontends.chat import auth, history
+from assistant.frontends.chat import access, auth, history
 from assistant.frontends.chat.bridge import Post, run_off_loop
 from assistant.frontends.chat.evidence import build_evidence, png_file
 from assistant.frontends.chat.exports import fields_csv, fields_json
@@ -75,7 +75,9 @@ def _widgets() -> list[Any]:
 def _library() -> SessionLibrary:
     library = cl.user_session.get("library")
     if library is None:
-        library = SessionLibrary(UploadStore(get_settings().data_dir / "uploads"), get_settings())
+        user = cl.user_session.get("user")  # with login on: each user's uploads in a folder of their own
+        store = UploadStore.for_user(get_settings().data_dir, user.identifier if user else None)
+        library = SessionLibrary(store, get_settings())
         cl.user_session.set("library", library)
     return library
 
@@ -425,7 +427,7 @@ def _register_history() -> None:
     files = history.history_files_dir(get_settings())
     from chainlit.server import app as server
 
-    history.mount_files(server, files)
+    history.mount_files(server, files, allow=access.may_read_history_file)
 
     @cl.data_layer
     def data_layer() -> history.HistoryDataLayer:
