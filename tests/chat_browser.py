@@ -75,9 +75,16 @@ def free_port() -> int:
 @contextmanager
 def chat_server(env: dict[str, str], log_path: Path, timeout: float = 90):
     """`doc-assistant ui` on a free loopback port; yields its URL once it answers."""
+    with chat_process(env, log_path, timeout) as (url, _):
+        yield url
+
+
+@contextmanager
+def chat_process(env: dict[str, str], log_path: Path, timeout: float = 90):
+    """`doc-assistant ui` on a free loopback port; yields (its URL, its process) once it answers."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    with open(log_path, "wb") as log:
+    with open(log_path, "ab") as log:
         proc = subprocess.Popen(
             [*cli_command(), "ui", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
         )
@@ -99,7 +106,7 @@ def chat_server(env: dict[str, str], log_path: Path, timeout: float = 90):
                         f"the chat did not answer in {timeout:.0f} s:\n{log_path.read_text()[-3000:]}"
                     )
                 time.sleep(0.5)
-            yield url
+            yield url, proc
         finally:
             proc.terminate()
             try:
