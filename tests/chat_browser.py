@@ -13,6 +13,7 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from PIL import Image
@@ -292,3 +293,55 @@ class Chat:
         )
         assert response.ok, f"{name}: {response.status}"
         return response.body()
+
+
+class GuardedTab:
+    """A chat tab whose browser may reach only the chat's own host: anything else is recorded and refused."""
+
+    def __init__(self, browser, url: str) -> None:
+        self.origin = urlsplit(url).netloc
+        self.foreign: list[str] = []
+        self.context = new_context(browser)
+        self.context.route("**/*", self._route)
+        self.chat = Chat(self.context.new_page(), url)
+
+    def _route(self, route) -> None:
+        request_url = route.request.url
+        if urlsplit(request_url).scheme in ("http", "https", "ws", "wss") and (
+            urlsplit(request_url).netloc != self.origin
+        ):
+            self.foreign.append(request_url)
+            route.abort()
+            return
+        route.continue_()
+
+    def answer(self, text: str, *attachments: Path, pattern: str) -> str:
+        """Send a message, wait for its answer to finish; the answer's text."""
+        self.chat.send(text, *attachments)
+        reply = self.chat.wait_for_reply(pattern)
+        # Done: the message no longer streams (Chainlit's cursor is gone) and the task has ended.
+        reply.locator(".loading-cursor").wait_for(state="detached", timeout=ANSWER_TIMEOUT_MS)
+        self.chat.page.wait_for_selector("#stop-button", state="detached", timeout=ANSWER_TIMEOUT_MS)
+        return reply.inner_text()
+
+    def embedded(self) -> list[str]:
+        """Images, links and frames in the conversation that point anywhere but the chat itself."""
+        return self.chat.page.evaluate(
+            """(origin) => {
+                const found = [];
+                const foreign = (u) => u && !u.startsWith('data:') && !u.startsWith('blob:')
+                    && new URL(u, location.href).host !== origin;
+                const embeds = 'img, iframe, video, audio, source, object, embed';
+                for (const el of document.querySelectorAll(embeds))
+                    if (foreign(el.src || el.data)) found.push(el.tagName + ' ' + (el.src || el.data));
+                for (const a of document.querySelectorAll('a[href]'))
+                    if (foreign(a.getAttribute('href'))) found.push('A ' + a.href);
+                for (const s of document.querySelectorAll('script'))
+                    if (s.textContent.includes('evil')) found.push('SCRIPT ' + s.textContent.slice(0, 80));
+                return found;
+            }""",
+            self.origin,
+        )
+
+    def close(self) -> None:
+        self.context.close()

@@ -11,8 +11,8 @@ Requests go to the real server; its SSE reply comes back through `mode`, which t
   drip      SSE comments (`: keep-alive`) every 0.2 s and never a token
   repeat    the first chunks, then one chunk again and again, never ending (its text replaced by
             `repeat_text` when that is set)
-  coords    the server's stream with its text replaced by `coords_text` (spotting lines, some with
-            coordinates outside 0-1000)
+  rewrite   the server's stream with its text replaced by `reply_text` (spotting lines with coordinates
+            outside 0-1000, markup a chat must not render, ...)
 
 Every endless mode stops by itself after LIMIT_S (or when the client goes away). Loopback only.
 
@@ -38,7 +38,7 @@ from starlette.routing import Route
 
 from tests.api_server import free_port
 
-MODES = ("pass", "truncate", "drop", "nonjson", "error", "stall", "drip", "repeat", "coords")
+MODES = ("pass", "truncate", "drop", "nonjson", "error", "stall", "drip", "repeat", "rewrite")
 KEEP = 3  # chunks passed on before a fault
 STALL_S = 60.0
 LIMIT_S = 60.0
@@ -52,7 +52,7 @@ class FaultProxy:
     def __init__(self, upstream: str, mode: str = "pass") -> None:
         self.upstream = upstream.rstrip("/")
         self.mode = mode
-        self.coords_text = ""
+        self.reply_text = ""
         self.repeat_text = ""
         self.requests = 0
         self.faults = 0  # replies a fault was applied to (a test checks its fault really happened)
@@ -80,7 +80,7 @@ class FaultProxy:
         self.requests += 1
         mode = self.mode
         body = await request.body()
-        if mode not in ("pass", "coords"):
+        if mode not in ("pass", "rewrite"):
             # A reply long enough to be cut: at least KEEP + 2 chunks (vLLM's min_tokens).
             payload = json.loads(body)
             payload["min_tokens"] = min(KEEP + 8, payload.get("max_tokens") or KEEP + 8)
@@ -114,9 +114,9 @@ class FaultProxy:
         sent: list[str] = []
         started = time.monotonic()
         async for data in lines:
-            if mode == "coords":
+            if mode == "rewrite":
                 self.faults += not sent
-                yield _event(_with_content(data, self.coords_text if not sent else ""))
+                yield _event(_with_content(data, self.reply_text if not sent else ""))
                 sent.append(data)
                 continue
             keep = 1 if mode in ("nonjson", "error", "stall") else 0 if mode == "drip" else KEEP

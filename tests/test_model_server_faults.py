@@ -24,6 +24,7 @@ from tests import fixtures as fx
 from tests.api_server import api_server
 from tests.conftest import assert_clean_cli_error, run_cli
 from tests.fault_proxy import FaultProxy
+from tests.injection_corpus import MARKUP_PAYLOADS
 from tests.model_servers import MODEL_NAME, REPO, servers_available, tiny_model, vllm_server
 
 pytestmark = [
@@ -44,6 +45,7 @@ COORDS_REPLY = "\n".join(
         "far away(99999,1),(2,3)",
     ]
 )
+MARKUP_REPLY = "The total is 12.50. " + " ".join(MARKUP_PAYLOADS)  # a reply that tries to embed things
 
 
 @pytest.fixture(scope="module")
@@ -132,11 +134,11 @@ def test_an_endless_repetition_is_cut_and_read_once(proxy, invoice):
 
 
 def test_coordinates_outside_0_1000_are_dropped_and_the_rest_stays_grounded(proxy, invoice):
-    proxy.coords_text = COORDS_REPLY
+    proxy.reply_text = COORDS_REPLY
     try:
-        answer = _run(proxy, "coords", invoice)
+        answer = _run(proxy, "rewrite", invoice)
     finally:
-        proxy.coords_text = ""
+        proxy.reply_text = ""
     texts = [c.region.text for c in answer.citations]
     assert texts == ["Total 12.50", "Tax ID 91310000MA1K4QXW3D"], texts
     _assert_on_the_page(answer)
@@ -192,33 +194,37 @@ def test_the_api_answers_502_and_504_and_keeps_serving(proxy, invoice):
 
 
 @pytest.mark.e2e
-def test_a_chat_session_survives_every_fault(proxy, invoice, browser, tmp_path, session_cache_dir):
-    from tests.chat_browser import Chat, chat_server, new_context
+def test_a_chat_session_survives_every_fault(proxy, invoice, browser, tmp_path):
+    from tests.chat_browser import GuardedTab, chat_server
 
     env = dict(os.environ, DOC_ASSISTANT_DATA_DIR=str(tmp_path / "data"), **_server_env(proxy))
     env["DOC_ASSISTANT_CACHE_ENABLED"] = "true"  # a page read once is not read again by the next message
     env["DOC_ASSISTANT_CACHE_DIR"] = str(tmp_path / "cache")
     with chat_server(env, tmp_path / "chat.log") as url:
-        context = new_context(browser)
+        tab = GuardedTab(browser, url)
+        chat = tab.chat
         try:
-            chat = Chat(context.new_page(), url)
             proxy.mode = "truncate"  # the upload's spotting pass breaks off: the document is kept
             chat.send("", invoice)
             warning = chat.wait_for_reply("reading it failed", unless=None).inner_text()
             assert "before finishing it" in warning, warning
-            proxy.mode, proxy.coords_text = "coords", COORDS_REPLY  # read again: lines with boxes
-            chat.send("/read")
-            text = chat.wait_for_reply(r"^read").inner_text()
+            proxy.mode, proxy.reply_text = "rewrite", COORDS_REPLY  # read again: lines with boxes
+            text = tab.answer("/read", pattern=r"^read")
             assert "invoice.png" in text.splitlines()[0] and "Total 12.50" in text, text
             proxy.repeat_text = " and again"
             for mode, fails in [("stall", True), ("repeat", False), ("nonjson", True), ("pass", False)]:
                 proxy.mode = mode
-                chat.send("What is the total?")
                 if fails:
-                    chat.wait_for_reply("⚠️", unless=None)
+                    tab.answer("What is the total?", pattern="⚠️")
                 else:
-                    assert chat.wait_for_reply(r"^ask").inner_text().splitlines()[0].startswith("ask")
+                    assert tab.answer("What is the total?", pattern=r"^ask").startswith("ask")
+            # A reply carrying markup is shown as the text it is: no remote image, link or HTML.
+            proxy.mode, proxy.reply_text = "rewrite", MARKUP_REPLY
+            text = tab.answer("What is the total?", pattern=r"^ask")
+            for payload in MARKUP_PAYLOADS:
+                assert payload in text, f"{payload!r} is not shown as text: {text}"
+            assert tab.foreign == [] and tab.embedded() == [], (tab.foreign, tab.embedded())
             chat.screenshot_conversation("faults-chat-survives")
         finally:
-            proxy.coords_text = proxy.repeat_text = ""
-            context.close()
+            proxy.reply_text = proxy.repeat_text = ""
+            tab.close()

@@ -19,7 +19,7 @@ from chainlit.input_widget import Select
 from assistant.answer import Answer
 from assistant.conversation import Conversation, Understood
 from assistant.errors import DocAssistantError
-from assistant.frontends.chat import access, auth, history
+from assistant.frontends.chat import access, auth, history, page
 from assistant.frontends.chat.bridge import Post, run_off_loop
 from assistant.frontends.chat.evidence import build_evidence, png_file
 from assistant.frontends.chat.exports import fields_csv, fields_json
@@ -437,3 +437,4 @@ def _register_history() -> None:
 # Login is switched on by the environment (DOC_ASSISTANT_CHAT_USERS); history is on by default.
 auth.register(get_settings().data_dir)
 _register_history()
+page.serve_own_files_only()
