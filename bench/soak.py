@@ -48,14 +48,15 @@ NUMBER = re.compile(r"\d{8}")
 ANSWER_TIMEOUT_S = 600.0
 DESCRIPTION = (
     "`nice -n 5 .venv/bin/{command}` starts `doc-assistant api` and `doc-assistant ui` on loopback "
-    "(embedded backend, fresh cache and data folders, the API's rate limit raised) and runs, for {minutes:g} "
-    "min, {clients} API clients posting read (50%), extract (25%) and ask (25%) and {chats} browser chat "
-    "sessions uploading a form and asking for its order number, again and again. Every request gets a "
-    "document drawn for it with an order number of its own: an answer must hold that number (else it is "
-    "*missing*: a reading or model error) and no number issued to another request (else it went to the "
-    "*wrong session*); an error status (or the chat's error message) is an *error* answer, and a request "
-    "with no answer at all (a refused or cut connection, no reply in 10 minutes) is *lost*. `/health` of "
-    "both servers is polled every 200 ms, their resident memory sampled every 5 s."
+    "(embedded backend, fresh cache and data folders, the API's rate limit raised) and runs, for "
+    "{minutes:g} min, {clients} API clients posting read (50%), extract (25%) and ask (25%) and {chats} "
+    "browser chat sessions uploading a form and asking for its order number, again and again. Every "
+    "request gets a document drawn for it with an order number of its own: an answer must hold that "
+    "number (else it is *missing*: a reading or model error, or *stale*: an earlier number of the same "
+    "session) and no number issued to another session (else it went to the *wrong session*); an error "
+    "status (or the chat's error message) is an *error* answer, and a request with no answer at all (a "
+    "refused or cut connection, no reply in 10 minutes) is *lost*. `/health` of both servers is polled "
+    "every 200 ms, their resident memory sampled every 5 s."
 )
 
 
@@ -63,7 +64,9 @@ DESCRIPTION = (
 class Outcome:
     who: str  # "api 3", "chat 1"
     task: str
-    verdict: str  # "ok", "missing", "wrong session", "error" (an error answer), "lost" (no answer)
+    # "ok", "missing", "stale" (an earlier request's number of the same session), "wrong session",
+    # "error" (an error answer), "lost" (no answer)
+    verdict: str
     seconds: float
     detail: str = ""
 
@@ -75,7 +78,7 @@ class Ledger:
     issued: dict[str, str] = field(default_factory=dict)
     outcomes: list[Outcome] = field(default_factory=list)
     health: dict[str, list[float | None]] = field(default_factory=dict)  # seconds, None: no answer
-    rss: dict[str, list[tuple[float, float]]] = field(default_factory=dict)  # (minute, MB)
+    rss: dict[str, list[tuple[float, float, float]]] = field(default_factory=dict)  # (minute, MB, anon MB)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def issue(self, owner: str, rng: random.Random) -> str:
@@ -86,11 +89,18 @@ class Ledger:
             return number
 
     def judge(self, who: str, task: str, number: str, answer: str, seconds: float) -> None:
-        """ok when the answer holds `number`; wrong session when it holds a number issued to anyone else."""
+        """ok when the answer holds `number`; wrong session when it holds a number issued to another
+        session; stale when it holds one of this session's earlier numbers instead of its own."""
         with self.lock:
-            foreign = [n for n in NUMBER.findall(answer) if n != number and n in self.issued]
-        verdict = "wrong session" if foreign else "ok" if number in answer else "missing"
-        self.add(Outcome(who, task, verdict, seconds, ", ".join(foreign) or answer[:80]))
+            others = {n: self.issued[n] for n in NUMBER.findall(answer) if n != number and n in self.issued}
+        if any(owner != who for owner in others.values()):
+            verdict = "wrong session"
+        elif number in answer:
+            verdict = "ok"
+        else:
+            verdict = "stale" if others else "missing"
+        detail = ", ".join(f"{n} of {owner}" for n, owner in others.items()) or answer[:80]
+        self.add(Outcome(who, task, verdict, seconds, detail))
 
     def add(self, outcome: Outcome) -> None:
         with self.lock:
@@ -148,10 +158,10 @@ def chat_session(url: str, ledger: Ledger, index: int, deadline: float, folder: 
         chat = Chat(context.new_page(), url)
         while time.monotonic() < deadline:
             number = ledger.issue(who, rng)
-            path = (
-                folder / f"chat{index}" / "order.png"
-            )  # the name is in the answer's header: no number in it
-            path.parent.mkdir(exist_ok=True)
+            # A new path each time (the browser does not send a file input's same file again), the same name
+            # (it is in the answer's header: the number must come from the page).
+            path = folder / f"chat{index}" / number / "order.png"
+            path.parent.mkdir(parents=True)
             path.write_bytes(order_form(number, rng.randrange(100, 99999) / 100))
             for task, message, attachments in [
                 ("read", "/read", (path,)),
@@ -187,11 +197,10 @@ def health_poller(name: str, url: str, ledger: Ledger, stop: threading.Event) ->
             stop.wait(max(0.0, HEALTH_EVERY_S - elapsed))
 
 
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise ValueError(f"no VmRSS for {pid}")
+def rss_mb(pid: int) -> tuple[float, float]:
+    """Resident memory and its anonymous part (the heap; the rest is mapped files, such as the GGUF)."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["RssAnon"].split()[0]) / 1024
 
 
 def rss_sampler(pids: dict[str, int], ledger: Ledger, stop: threading.Event) -> None:
@@ -200,7 +209,7 @@ def rss_sampler(pids: dict[str, int], ledger: Ledger, stop: threading.Event) -> 
         minute = (time.monotonic() - started) / 60
         for name, pid in pids.items():
             with contextlib.suppress(OSError, ValueError):  # the process is gone: the run reports it
-                ledger.rss.setdefault(name, []).append((minute, rss_mb(pid)))
+                ledger.rss.setdefault(name, []).append((minute, *rss_mb(pid)))
         stop.wait(RSS_EVERY_S)
 
 
@@ -274,8 +283,8 @@ def report(ledger: Ledger, elapsed: float, alive: dict[str, bool], args: argpars
             counted = Counter(o.verdict for o in mine)
             times = [o.seconds for o in mine if o.verdict not in ("error", "lost")]
             rows.append(
-                [source, task, str(len(mine)), str(counted["ok"]), str(counted["missing"]),
-                 str(counted["wrong session"]), str(counted["error"]), str(counted["lost"]),
+                [source, task, str(len(mine)),
+                 *(str(counted[v]) for v in ("ok", "missing", "stale", "wrong session", "error", "lost")),
                  ms(percentile(times, 50)), ms(percentile(times, 99))]
             )  # fmt: skip
     health_rows = []
@@ -287,12 +296,15 @@ def report(ledger: Ledger, elapsed: float, alive: dict[str, bool], args: argpars
              ms(percentile(answered, 50)), ms(percentile(answered, 99)), ms(worst)]
         )  # fmt: skip
     memory_rows = []
-    for name, points in ledger.rss.items():
-        second_half = [p for p in points if p[0] >= elapsed / 120]
-        peak = max(y for _, y in points)
+    for name, samples in ledger.rss.items():
+        rss = [(minute, mb) for minute, mb, _ in samples]
+        anon = [(minute, mb) for minute, _, mb in samples]
+        late = [point for point in anon if point[0] >= elapsed / 120]
+        peak = max(mb for _, mb in rss)
         memory_rows.append(
-            [name, f"{points[0][1]:,.0f} MB", f"{peak:,.0f} MB", f"{points[-1][1]:,.0f} MB",
-             f"{slope(points):+.2f} MB/min", f"{slope(second_half):+.2f} MB/min"]
+            [name, f"{rss[0][1]:,.0f} MB", f"{peak:,.0f} MB", f"{rss[-1][1]:,.0f} MB",
+             f"{anon[-1][1]:,.0f} MB", f"{slope(rss):+.1f} MB/min", f"{slope(anon):+.1f} MB/min",
+             f"{slope(late):+.1f} MB/min"]
         )  # fmt: skip
     alive_text = ", ".join(f"{name} {'yes' if ok else 'NO'}" for name, ok in alive.items())
     lines = [
@@ -308,16 +320,41 @@ def report(ledger: Ledger, elapsed: float, alive: dict[str, bool], args: argpars
         f"servers alive at the end: {alive_text}.",
         "",
         *table(
-            ["from", "task", "requests", "ok", "missing", "wrong session", "error", "lost", "p50", "p99"],
+            [
+                "from",
+                "task",
+                "requests",
+                "ok",
+                "missing",
+                "stale",
+                "wrong session",
+                "error",
+                "lost",
+                "p50",
+                "p99",
+            ],
             rows,
         ),
         "",
         *table(["/health of", "polls", "unanswered", "p50", "p99", "max"], health_rows),
         "",
-        *table(["process", "RSS at start", "peak", "at the end", "slope", "slope, second half"], memory_rows),
+        *table(
+            [
+                "process",
+                "RSS at start",
+                "peak",
+                "at the end",
+                "of it anonymous",
+                "RSS slope",
+                "anonymous slope",
+                "anonymous slope, second half",
+            ],
+            memory_rows,
+        ),
         "",
-        "The slope is a least-squares fit of resident memory over time; its second half leaves out the",
-        "start, where the models and OCR engines load.",
+        "Slopes are least-squares fits over time. Resident memory includes mapped files (the 1.1 GB GGUF is",
+        "mapped, and counts as it is touched); the anonymous part is the heap, where a leak would show. The",
+        "second half leaves out the start, where the models and OCR engines load.",
         "",
     ]
     examples = [f"{o.verdict}: {o.who} {o.task}: {o.detail!r}" for o in ledger.outcomes if o.verdict != "ok"]
