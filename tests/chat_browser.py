@@ -6,6 +6,7 @@ Never `playwright install`: the browser is Debian's /usr/bin/chromium (installed
 from __future__ import annotations
 
 import io
+import os
 import re
 import socket
 import subprocess
@@ -71,6 +72,16 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextmanager
+def chat_on(data_dir: Path, cache_dir: Path, **env: str):
+    """`doc-assistant ui` on its own data folder (its log there too) and a given cache; yields its URL."""
+    full = dict(
+        os.environ, DOC_ASSISTANT_DATA_DIR=str(data_dir), DOC_ASSISTANT_CACHE_DIR=str(cache_dir), **env
+    )
+    with chat_server(full, data_dir / "server.log") as url:
+        yield url
 
 
 @contextmanager

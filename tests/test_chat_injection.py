@@ -9,12 +9,11 @@ Screenshots go to tests/screenshots/ (injection-*).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from tests.chat_browser import GuardedTab, chat_server
+from tests.chat_browser import GuardedTab, chat_on
 from tests.injection_corpus import CORPUS, EVIL_HOST, MARKUP_PAYLOADS, consists_of, render
 
 pytestmark = pytest.mark.e2e
@@ -26,9 +25,7 @@ OBEYS_TODAY: dict[str, str] = {}
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, session_cache_dir):
-    data = tmp_path_factory.mktemp("chat-injection-data")
-    env = dict(os.environ, DOC_ASSISTANT_DATA_DIR=str(data), DOC_ASSISTANT_CACHE_DIR=str(session_cache_dir))
-    with chat_server(env, data / "server.log") as url:
+    with chat_on(tmp_path_factory.mktemp("chat-injection-data"), session_cache_dir) as url:
         yield url
 
 

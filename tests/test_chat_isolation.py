@@ -9,7 +9,6 @@ session's file route and the history's element files. Screenshots go to tests/sc
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import sqlite3
 import time
@@ -22,7 +21,7 @@ import pytest
 
 from assistant.frontends.chat.access import user_folder
 from tests import fixtures as fx
-from tests.chat_browser import Chat, chat_server, new_context
+from tests.chat_browser import Chat, chat_on, new_context
 
 pytestmark = pytest.mark.e2e
 
@@ -38,30 +37,18 @@ def data(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(data, session_cache_dir):
-    env = dict(
-        os.environ,
-        DOC_ASSISTANT_DATA_DIR=str(data),
-        DOC_ASSISTANT_CACHE_DIR=str(session_cache_dir),
-        DOC_ASSISTANT_CHAT_USERS=",".join(f"{user}:{password}" for user, password in USERS.items()),
-    )
-    with chat_server(env, data / "server.log") as url:
+    users = ",".join(f"{user}:{password}" for user, password in USERS.items())
+    with chat_on(data, session_cache_dir, DOC_ASSISTANT_CHAT_USERS=users) as url:
         yield url
 
 
 @pytest.fixture(scope="module")
-def invoice(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("isolation-uploads") / "invoice.png"
-    fx.invoice_page().image.save(path)
-    return path
-
-
-@pytest.fixture(scope="module")
-def alice(browser, server, invoice):
+def alice(browser, server, invoice_png):
     """alice's tab after she read the invoice: (chat, thread id, the live URL of the page image)."""
     context = new_context(browser)
     chat = Chat.at_login(context.new_page(), server)
     chat.log_in("alice", USERS["alice"])
-    chat.send(READ, invoice)
+    chat.send(READ, invoice_png)
     reply = chat.wait_for_reply(fx.TAX_ID)
     live_image = reply.locator('img[alt="invoice.png page 1"]').first.get_attribute("src")
     yield chat, chat.thread_id(), live_image
@@ -88,8 +75,8 @@ def _element_files(data: Path, thread_id: str) -> list[tuple[str, str]]:
     return rows
 
 
-def test_uploads_are_kept_per_user(alice, data, invoice):
-    digest = hashlib.sha256(invoice.read_bytes()).hexdigest()
+def test_uploads_are_kept_per_user(alice, data, invoice_png):
+    digest = hashlib.sha256(invoice_png.read_bytes()).hexdigest()
     mine = data / "uploads" / user_folder("alice") / digest[:2] / digest
     assert mine.is_file(), f"alice's upload is not in her folder: {sorted(data.rglob('*'))}"
     assert hashlib.sha256(mine.read_bytes()).hexdigest() == digest

@@ -56,13 +56,6 @@ def proxy():
         yield running
 
 
-@pytest.fixture(scope="module")
-def invoice(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("fault-docs") / "invoice.png"
-    fx.invoice_page().image.save(path)
-    return path
-
-
 def _settings(proxy: FaultProxy, profile: str = "hunyuan-ocr") -> Settings:
     return Settings(
         backend="openai",
@@ -76,10 +69,10 @@ def _settings(proxy: FaultProxy, profile: str = "hunyuan-ocr") -> Settings:
     )
 
 
-def _run(proxy: FaultProxy, mode: str, invoice: Path, task: str = "read", profile: str = "hunyuan-ocr"):
+def _run(proxy: FaultProxy, mode: str, invoice_png: Path, task: str = "read", profile: str = "hunyuan-ocr"):
     proxy.mode = mode
     settings = _settings(proxy, profile)
-    document = load_document(invoice.read_bytes(), invoice.name, settings)
+    document = load_document(invoice_png.read_bytes(), invoice_png.name, settings)
     request = TaskRequest(task=task, question="What is the total?" if task == "ask" else None)
     faults = proxy.faults
     try:
@@ -88,8 +81,8 @@ def _run(proxy: FaultProxy, mode: str, invoice: Path, task: str = "read", profil
         assert proxy.faults > faults or mode == "pass", f"the proxy applied no {mode!r} fault"
 
 
-def test_the_proxy_passes_a_real_reply_through(proxy, invoice):
-    answer = _run(proxy, "pass", invoice, task="ask", profile="generic-vlm")
+def test_the_proxy_passes_a_real_reply_through(proxy, invoice_png):
+    answer = _run(proxy, "pass", invoice_png, task="ask", profile="generic-vlm")
     assert answer.text  # the tiny model's gibberish, but a whole reply
 
 
@@ -103,28 +96,28 @@ def test_the_proxy_passes_a_real_reply_through(proxy, invoice):
     ],
 )
 @pytest.mark.parametrize(("task", "profile"), [("read", "hunyuan-ocr"), ("ask", "generic-vlm")])
-def test_a_broken_stream_is_a_clear_error(proxy, invoice, mode, words, task, profile):
+def test_a_broken_stream_is_a_clear_error(proxy, invoice_png, mode, words, task, profile):
     with pytest.raises(ModelServerError) as caught:
-        _run(proxy, mode, invoice, task, profile)
+        _run(proxy, mode, invoice_png, task, profile)
     assert caught.value.code == "backend_error"
     assert words in caught.value.message and proxy.url in caught.value.message, caught.value.message
 
 
 @pytest.mark.parametrize("mode", ["stall", "drip"])
-def test_a_silent_or_dripping_server_times_out(proxy, invoice, mode):
+def test_a_silent_or_dripping_server_times_out(proxy, invoice_png, mode):
     started = time.monotonic()
     with pytest.raises(ModelServerTimeout) as caught:
-        _run(proxy, mode, invoice)
+        _run(proxy, mode, invoice_png)
     assert caught.value.code == "timeout"
     assert f"within {TIME_LIMIT_S:g} s" in caught.value.message
     assert time.monotonic() - started < 4 * TIME_LIMIT_S
 
 
-def test_an_endless_repetition_is_cut_and_read_once(proxy, invoice):
+def test_an_endless_repetition_is_cut_and_read_once(proxy, invoice_png):
     proxy.repeat_text = "\nTotal 12.50(100,200),(400,260)"
     try:
         started = time.monotonic()
-        answer = _run(proxy, "repeat", invoice)
+        answer = _run(proxy, "repeat", invoice_png)
     finally:
         proxy.repeat_text = ""
     assert time.monotonic() - started < 20, "the loop guard did not stop the reply"
@@ -133,10 +126,10 @@ def test_an_endless_repetition_is_cut_and_read_once(proxy, invoice):
     _assert_on_the_page(answer)
 
 
-def test_coordinates_outside_0_1000_are_dropped_and_the_rest_stays_grounded(proxy, invoice):
+def test_coordinates_outside_0_1000_are_dropped_and_the_rest_stays_grounded(proxy, invoice_png):
     proxy.reply_text = COORDS_REPLY
     try:
-        answer = _run(proxy, "rewrite", invoice)
+        answer = _run(proxy, "rewrite", invoice_png)
     finally:
         proxy.reply_text = ""
     texts = [c.region.text for c in answer.citations]
@@ -167,25 +160,25 @@ def _server_env(proxy: FaultProxy, profile: str = "hunyuan-ocr") -> dict[str, st
     }
 
 
-def test_the_cli_exits_3_with_one_line(proxy, invoice):
+def test_the_cli_exits_3_with_one_line(proxy, invoice_png):
     proxy.mode = "truncate"
-    result = run_cli("read", invoice, "--json", env=_server_env(proxy))
+    result = run_cli("read", invoice_png, "--json", env=_server_env(proxy))
     assert result.returncode == 3, result.stderr
     assert_clean_cli_error(result, "backend_error", "before finishing it")
 
 
-def test_the_api_answers_502_and_504_and_keeps_serving(proxy, invoice):
+def test_the_api_answers_502_and_504_and_keeps_serving(proxy, invoice_png):
     with api_server(_server_env(proxy)) as server:
         for mode, status, code in [("nonjson", 502, "backend_error"), ("stall", 504, "timeout")]:
             proxy.mode = mode
-            with invoice.open("rb") as handle:
+            with invoice_png.open("rb") as handle:
                 response = httpx.post(
                     f"{server.url}/v1/ocr", data={"task": "read"}, files={"file": handle}, timeout=60
                 )
             assert response.status_code == status, response.text
             assert response.json()["error"]["code"] == code
         proxy.mode = "pass"
-        with invoice.open("rb") as handle:
+        with invoice_png.open("rb") as handle:
             response = httpx.post(
                 f"{server.url}/v1/ocr", data={"task": "read"}, files={"file": handle}, timeout=60
             )
@@ -194,7 +187,7 @@ def test_the_api_answers_502_and_504_and_keeps_serving(proxy, invoice):
 
 
 @pytest.mark.e2e
-def test_a_chat_session_survives_every_fault(proxy, invoice, browser, tmp_path):
+def test_a_chat_session_survives_every_fault(proxy, invoice_png, browser, tmp_path):
     from tests.chat_browser import GuardedTab, chat_server
 
     env = dict(os.environ, DOC_ASSISTANT_DATA_DIR=str(tmp_path / "data"), **_server_env(proxy))
@@ -205,7 +198,7 @@ def test_a_chat_session_survives_every_fault(proxy, invoice, browser, tmp_path):
         chat = tab.chat
         try:
             proxy.mode = "truncate"  # the upload's spotting pass breaks off: the document is kept
-            chat.send("", invoice)
+            chat.send("", invoice_png)
             warning = chat.wait_for_reply("reading it failed", unless=None).inner_text()
             assert "before finishing it" in warning, warning
             proxy.mode, proxy.reply_text = "rewrite", COORDS_REPLY  # read again: lines with boxes
