@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -15,6 +16,20 @@ def write_atomic(path: Path, data: bytes) -> None:
     system), are flushed to the disk, then renamed over `path`; the folder is synced so the rename itself
     survives a power cut. On any failure the temporary file is removed and `path` is untouched.
     """
+    _publish(path, data, os.replace)
+
+
+def create_atomic(path: Path, data: bytes) -> bool:
+    """Like write_atomic, but only when `path` does not exist yet (False then): of two processes creating
+    the same file at once, one wins and both read its bytes."""
+    try:
+        _publish(path, data, os.link)  # link, unlike replace, fails on an existing file
+    except FileExistsError:
+        return False
+    return True
+
+
+def _publish(path: Path, data: bytes, put: Callable[[str, Path], None]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".part")
     try:
@@ -22,11 +37,10 @@ def write_atomic(path: Path, data: bytes) -> None:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        put(tmp, path)
+    finally:
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+            os.unlink(tmp)  # after os.replace it is gone; after os.link (or a failure) it must go
     folder = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(folder)

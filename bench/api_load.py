@@ -198,11 +198,11 @@ def open_server_env(tmp: Path) -> dict[str, str]:
     }
 
 
-def write_section(section: str, path: Path = BENCHMARKS) -> None:
-    """Replace the '## API under load' section of docs/benchmarks.md (or append it); keep the rest."""
+def write_section(section: str, path: Path = BENCHMARKS, heading: str = HEADING) -> None:
+    """Replace the hand-run section under `heading` in docs/benchmarks.md (or append it); keep the rest."""
     text = path.read_text() if path.exists() else "# Benchmarks\n"
     lines = text.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == HEADING), None)
+    start = next((i for i, line in enumerate(lines) if line.rstrip() == heading), None)
     if start is None:
         path.write_text(text.rstrip("\n") + "\n\n" + section)
         return

@@ -6,6 +6,7 @@ Never `playwright install`: the browser is Debian's /usr/bin/chromium (installed
 from __future__ import annotations
 
 import io
+import os
 import re
 import socket
 import subprocess
@@ -13,6 +14,7 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from PIL import Image
@@ -73,11 +75,28 @@ def free_port() -> int:
 
 
 @contextmanager
+def chat_on(data_dir: Path, cache_dir: Path, **env: str):
+    """`doc-assistant ui` on its own data folder (its log there too) and a given cache; yields its URL."""
+    full = dict(
+        os.environ, DOC_ASSISTANT_DATA_DIR=str(data_dir), DOC_ASSISTANT_CACHE_DIR=str(cache_dir), **env
+    )
+    with chat_server(full, data_dir / "server.log") as url:
+        yield url
+
+
+@contextmanager
 def chat_server(env: dict[str, str], log_path: Path, timeout: float = 90):
     """`doc-assistant ui` on a free loopback port; yields its URL once it answers."""
+    with chat_process(env, log_path, timeout) as (url, _):
+        yield url
+
+
+@contextmanager
+def chat_process(env: dict[str, str], log_path: Path, timeout: float = 90):
+    """`doc-assistant ui` on a free loopback port; yields (its URL, its process) once it answers."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    with open(log_path, "wb") as log:
+    with open(log_path, "ab") as log:
         proc = subprocess.Popen(
             [*cli_command(), "ui", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
         )
@@ -99,7 +118,7 @@ def chat_server(env: dict[str, str], log_path: Path, timeout: float = 90):
                         f"the chat did not answer in {timeout:.0f} s:\n{log_path.read_text()[-3000:]}"
                     )
                 time.sleep(0.5)
-            yield url
+            yield url, proc
         finally:
             proc.terminate()
             try:
@@ -285,3 +304,55 @@ class Chat:
         )
         assert response.ok, f"{name}: {response.status}"
         return response.body()
+
+
+class GuardedTab:
+    """A chat tab whose browser may reach only the chat's own host: anything else is recorded and refused."""
+
+    def __init__(self, browser, url: str) -> None:
+        self.origin = urlsplit(url).netloc
+        self.foreign: list[str] = []
+        self.context = new_context(browser)
+        self.context.route("**/*", self._route)
+        self.chat = Chat(self.context.new_page(), url)
+
+    def _route(self, route) -> None:
+        request_url = route.request.url
+        if urlsplit(request_url).scheme in ("http", "https", "ws", "wss") and (
+            urlsplit(request_url).netloc != self.origin
+        ):
+            self.foreign.append(request_url)
+            route.abort()
+            return
+        route.continue_()
+
+    def answer(self, text: str, *attachments: Path, pattern: str) -> str:
+        """Send a message, wait for its answer to finish; the answer's text."""
+        self.chat.send(text, *attachments)
+        reply = self.chat.wait_for_reply(pattern)
+        # Done: the message no longer streams (Chainlit's cursor is gone) and the task has ended.
+        reply.locator(".loading-cursor").wait_for(state="detached", timeout=ANSWER_TIMEOUT_MS)
+        self.chat.page.wait_for_selector("#stop-button", state="detached", timeout=ANSWER_TIMEOUT_MS)
+        return reply.inner_text()
+
+    def embedded(self) -> list[str]:
+        """Images, links and frames in the conversation that point anywhere but the chat itself."""
+        return self.chat.page.evaluate(
+            """(origin) => {
+                const found = [];
+                const foreign = (u) => u && !u.startsWith('data:') && !u.startsWith('blob:')
+                    && new URL(u, location.href).host !== origin;
+                const embeds = 'img, iframe, video, audio, source, object, embed';
+                for (const el of document.querySelectorAll(embeds))
+                    if (foreign(el.src || el.data)) found.push(el.tagName + ' ' + (el.src || el.data));
+                for (const a of document.querySelectorAll('a[href]'))
+                    if (foreign(a.getAttribute('href'))) found.push('A ' + a.href);
+                for (const s of document.querySelectorAll('script'))
+                    if (s.textContent.includes('evil')) found.push('SCRIPT ' + s.textContent.slice(0, 80));
+                return found;
+            }""",
+            self.origin,
+        )
+
+    def close(self) -> None:
+        self.context.close()

@@ -61,6 +61,16 @@ def browser():
         yield launched
 
 
+@pytest.fixture(scope="session")
+def invoice_png(tmp_path_factory) -> Path:
+    """tests/fixtures.py's invoice page as a PNG file, to upload or pass to the CLI."""
+    from tests import fixtures as fx
+
+    path = tmp_path_factory.mktemp("invoice") / "invoice.png"
+    fx.invoice_page().image.save(path)
+    return path
+
+
 # --- reading helpers ---------------------------------------------------------------------------------
 
 

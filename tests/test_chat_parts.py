@@ -45,6 +45,23 @@ def test_uploads_are_kept_and_restored_from_metadata(library, tmp_path):
     assert len(resumed.documents[1].document.pages) == 2
 
 
+def test_each_user_has_a_store_of_their_own_and_finds_older_shared_uploads(tmp_path):
+    settings = Settings(cache_dir=tmp_path / "cache")
+    alice = SessionLibrary(UploadStore.for_user(tmp_path, "alice"), settings)
+    bob = SessionLibrary(UploadStore.for_user(tmp_path, "../bob"), settings)
+    entry = alice.add("invoice.png", _png())
+    assert alice.store.root.parent == tmp_path / "uploads" and alice.store.root != bob.store.root
+    assert bob.restore(alice.to_metadata()) == [
+        "invoice.png: this document is no longer stored; upload it again"
+    ]
+    # A chat recorded before stores were per user lists a file of the shared store: found, and copied.
+    shared = UploadStore(tmp_path / "uploads")
+    older = shared.save(fx.encode(fx.blank_page(), "PNG"))
+    assert bob.restore([{"name": "old.png", "sha256": older}]) == []
+    assert (bob.store.root / older[:2] / older).is_file()
+    assert entry.sha256 != older
+
+
 def test_a_missing_stored_file_is_reported_not_raised(library):
     problems = library.restore(
         [{"name": "gone.png", "sha256": "0" * 64}, {"name": "x", "sha256": "../../etc"}]

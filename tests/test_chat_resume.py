@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.frontends.chat.access import user_folder
 from tests import fixtures as fx
 from tests.chat_browser import Chat, chat_server, new_context
 
@@ -167,7 +168,7 @@ def test_a_resumed_chat_has_its_documents_back_even_after_a_restart(browser, ser
         context.close()  # the tab goes: Chainlit saves the session with the thread
 
     digest = hashlib.sha256(invoice.read_bytes()).hexdigest()
-    stored = server.data / "uploads" / digest[:2] / digest
+    stored = server.data / "uploads" / user_folder(USER) / digest[:2] / digest  # alice's own store
     assert stored.is_file(), "the upload is not in the store"
     assert _threads(server.data)[first].get("documents") == [{"name": "invoice.png", "sha256": digest}]
 

@@ -391,6 +391,25 @@ def test_mount_files_serves_before_catch_all(tmp_path: Path) -> None:
     assert client.get("/some/page").text == "<html>spa</html>"
 
 
+def test_mount_files_serves_only_whom_allow_lets_in(tmp_path: Path) -> None:
+    storage = LocalStorageClient(tmp_path)
+    url = asyncio.run(storage.upload_file("alice/e/page.png", _png("red"), mime="image/png"))["url"]
+
+    async def only_alice(request, key: str) -> bool:
+        return request.headers.get("x-user") == key.split("/")[0]
+
+    app = _app_with_catch_all()
+    mount_files(app, tmp_path, allow=only_alice)
+    client = TestClient(app)
+    assert client.get(url, headers={"x-user": "alice"}).status_code == 200
+    refused = client.get(url, headers={"x-user": "bob"})
+    assert (
+        refused.status_code == 404
+        and refused.content == client.get(f"{FILES_PREFIX}/alice/e/none.png").content
+    )
+    assert client.get(url, headers={"x-user": "alice"}).headers["cache-control"] == "private, no-cache"
+
+
 def test_mount_files_on_chainlit_app(tmp_path: Path) -> None:
     from chainlit.server import app
 

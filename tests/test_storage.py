@@ -35,3 +35,27 @@ def test_a_failed_write_keeps_the_old_file_whole_and_leaves_nothing(
     monkeypatch.undo()
     assert path.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["notes.bin"]
+
+
+def test_create_atomic_writes_once_and_never_replaces(tmp_path: Path) -> None:
+    path = tmp_path / "secret"
+    assert storage.create_atomic(path, b"first") is True
+    assert storage.create_atomic(path, b"second") is False
+    assert path.read_bytes() == b"first"
+    assert [p.name for p in tmp_path.iterdir()] == ["secret"]
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_an_empty_secret_left_by_a_crash_is_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.frontends.chat import auth
+
+    monkeypatch.setenv(auth.SECRET_ENV, "")  # unset for ensure_secret; put back after the test
+    (tmp_path / "chat-auth-secret").write_text("")
+    auth.ensure_secret(tmp_path)
+    made = (tmp_path / "chat-auth-secret").read_text()
+    assert len(made) > 40 and auth.os.environ[auth.SECRET_ENV] == made
+    monkeypatch.setenv(auth.SECRET_ENV, "")
+    auth.ensure_secret(tmp_path)  # the next start keeps it: logins survive restarts
+    assert auth.os.environ[auth.SECRET_ENV] == made

@@ -102,7 +102,11 @@ class OpenAIClient:
                     yield piece
                 return
             except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError) as exc:
-                if started or attempt == self.retries:
+                if started:  # part of the reply is out already: it cannot be asked for again
+                    raise ModelServerError(
+                        f"the model server at {url} broke off its reply ({type(exc).__name__}: {exc})"
+                    ) from None
+                if attempt == self.retries:
                     raise ModelServerError(
                         f"the model server at {url} is not reachable ({type(exc).__name__}: {exc})"
                     ) from None
@@ -147,7 +151,8 @@ class OpenAIClient:
 
     def _stream_once(self, url: str, payload: dict[str, Any]) -> Iterator[str]:
         text = ""
-        # httpx's timeout is per read; a server that streams slowly but forever must also be stopped.
+        # httpx's timeout is per read; a server that streams slowly but forever (tokens, or only SSE
+        # comments) must also be stopped.
         deadline = time.monotonic() + self.timeout_s
         with self._http.stream("POST", f"{url}/chat/completions", json=payload) as response:
             if response.status_code >= 400:
@@ -156,20 +161,25 @@ class OpenAIClient:
                     f"the model server at {url} answered HTTP {response.status_code}: {body}"
                 )
             for line in response.iter_lines():
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout("the reply took longer than the request's time limit")
                 if not line.startswith("data:"):
                     continue
                 data = line[5:].strip()
                 if data == "[DONE]":
                     return
                 cancel.check()  # a request past its own time limit stops reading the reply
-                if time.monotonic() > deadline:
-                    raise httpx.ReadTimeout("the reply took longer than the request's time limit")
-                piece = _delta(data, url)
+                piece, finished = _chunk(data, url)
                 if piece:
                     text += piece
                     yield piece
                     if repeating_tail(text) is not None:
                         return  # a loop: the rest would only repeat (the caller trims the tail)
+                if finished:
+                    return  # transformers serve ends here, without [DONE]
+        # A reply counts only when the server said it ended: a cut stream would be taken (and cached)
+        # as a whole page, answer or field list.
+        raise ModelServerError(f"the model server at {url} ended its reply before finishing it (cut off)")
 
     def close(self) -> None:
         self._http.close()
@@ -181,12 +191,20 @@ def _schema_of(response_format: Any) -> dict[str, Any] | None:
     return None
 
 
-def _delta(data: str, url: str) -> str:
+def _chunk(data: str, url: str) -> tuple[str, bool]:
+    """A stream chunk's text and whether it ends the reply (a finish_reason)."""
     try:
         chunk = json.loads(data)
+        error = chunk.get("error")
         choices = chunk.get("choices") or []
-        return (choices[0].get("delta") or {}).get("content") or "" if choices else ""
+        choice = choices[0] if choices else {}
+        text = (choice.get("delta") or {}).get("content") or ""
+        finished = bool(choice.get("finish_reason"))
     except (json.JSONDecodeError, AttributeError, IndexError, TypeError):
         raise ModelServerError(
             f"the model server at {url} sent a stream that is not JSON: {data[:120]!r}"
         ) from None
+    if error:  # vLLM reports a failure during generation as a chunk of its own
+        message = error.get("message") if isinstance(error, dict) else error
+        raise ModelServerError(f"the model server at {url} failed during the reply: {str(message)[:200]}")
+    return text, finished

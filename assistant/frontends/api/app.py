@@ -84,6 +84,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 return response
         return await call_next(request)
 
+    @app.middleware("http")
+    async def no_sniffing(request: Request, call_next: Any) -> Any:
+        # Answers hold documents' text (markup and HTML included, as text): no browser may take one for HTML.
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
     @app.exception_handler(DocAssistantError)
     async def known_error(request: Request, exc: DocAssistantError) -> JSONResponse:
         return from_error(exc)

@@ -19,11 +19,12 @@ from chainlit.input_widget import Select
 from assistant.answer import Answer
 from assistant.conversation import Conversation, Understood
 from assistant.errors import DocAssistantError
-from assistant.frontends.chat import auth, history
+from assistant.frontends.chat import access, auth, history, page
 from assistant.frontends.chat.bridge import Post, run_off_loop
 from assistant.frontends.chat.evidence import build_evidence, png_file
 from assistant.frontends.chat.exports import fields_csv, fields_json, items_csv
 from assistant.frontends.chat.library import SessionLibrary, UploadStore
+from assistant.frontends.chat.safe_text import code_block, plain
 from assistant.settings import Settings, get_settings
 from assistant.tasks.dispatch import TaskRequest, prepare_documents, run_task
 from assistant.tasks.fields import default_fields
@@ -74,7 +75,9 @@ def _widgets() -> list[Any]:
 def _library() -> SessionLibrary:
     library = cl.user_session.get("library")
     if library is None:
-        library = SessionLibrary(UploadStore(get_settings().data_dir / "uploads"), get_settings())
+        user = cl.user_session.get("user")  # with login on: each user's uploads in a folder of their own
+        store = UploadStore.for_user(get_settings().data_dir, user.identifier if user else None)
+        library = SessionLibrary(store, get_settings())
         cl.user_session.set("library", library)
     return library
 
@@ -157,7 +160,7 @@ async def resume(thread: dict[str, Any]) -> None:
     await cl.ChatSettings(_widgets()).send()
     await cl.context.emitter.set_commands(COMMANDS)
     for problem in problems:
-        warning = cl.Message(f"⚠️ Could not reopen {problem}")
+        warning = cl.Message(f"⚠️ Could not reopen {plain(problem)}")
         await warning.send()  # kept with the thread
         # Once this handler returns, Chainlit's client replaces the messages on screen with
         # thread["steps"] (the same dict), which would hide a message sent here: list it there too.
@@ -185,7 +188,7 @@ async def on_message(message: cl.Message) -> None:
         understood = _conversation().understand(text, message.command)
         await _answer(library, understood, text)
     except DocAssistantError as exc:
-        await cl.Message(f"⚠️ {exc.message}").send()
+        await cl.Message(f"⚠️ {plain(exc.message)}").send()
     except Exception:  # the session must survive whatever a task does
         log.exception("task failed")
         await cl.Message("⚠️ Something went wrong on our side while answering; please try again.").send()
@@ -201,15 +204,19 @@ async def _add_upload(library: SessionLibrary, element: Any) -> int:
         entry = await cl.make_async(library.add)(name, data)
     except DocAssistantError as exc:
         await cl.Message(
-            f"⚠️ {exc.message}\n\nNothing was added; the documents already here are unchanged."
+            f"⚠️ {plain(exc.message)}\n\nNothing was added; the documents already here are unchanged."
         ).send()
         return 0
     except OSError as exc:
-        await cl.Message(f"⚠️ {name}: the upload could not be read ({exc.strerror or exc}).").send()
+        await cl.Message(f"⚠️ {plain(name)}: the upload could not be read ({exc.strerror or exc}).").send()
         return 0
     await _remember_documents(library)
-    await _read_upfront(entry.document, entry.name)
-    _prepare_in_background(library)
+    try:
+        await _read_upfront(entry.document, entry.name)
+    except DocAssistantError as exc:  # e.g. the model server's spotting pass failed: kept, read when asked
+        await cl.Message(f"⚠️ {plain(entry.name)} is kept, but reading it failed: {plain(exc.message)}").send()
+    else:
+        _prepare_in_background(library)
     return 1
 
 
@@ -255,13 +262,13 @@ async def _read_upfront(document: Any, name: str) -> None:
             raise
         lines = sum(len(page.regions) for _, page in read.pages)
         parent.output = f"{count} page{'s' if count != 1 else ''}, {lines} lines" + "".join(
-            f"\n- {note}" for note in read.notes
+            f"\n- {plain(note)}" for note in read.notes
         )
 
 
 def _documents_summary(library: SessionLibrary) -> str:
     return (
-        f"Documents in this chat: {library.describe()}.\n\n"
+        f"Documents in this chat: {plain(library.describe())}.\n\n"
         "Ask a question, or use /read, /extract, /translate."
     )
 
@@ -295,9 +302,13 @@ async def _answer(library: SessionLibrary, understood: Understood, message: str)
         history=conversation.ask_history() if chosen.task == "ask" else (),
     )
 
+    reply: list[str] = []
+
     async def on_event(kind: str, value: Any) -> None:
         if kind == "token":
-            await msg.stream_token(value)
+            # The reply so far, whole and made safe each time: a link or an image spans several tokens.
+            reply.append(value)
+            await msg.stream_token(header + plain("".join(reply)), is_sequence=True)
 
     settings = _settings()
     try:
@@ -318,10 +329,9 @@ async def _finish(msg: cl.Message, header: str, answer: Answer, documents: list[
     overview = answer.task in ("read", "translate")
     evidence = await cl.make_async(build_evidence)(answer, documents, overview)
     body = answer.text or "(no text found)"
-    if answer.task == "read" and body:
-        body = f"```text\n{body}\n```"
+    body = code_block(body, "text") if answer.task == "read" else plain(body)
     if items := answer.extra.get("item_citations"):
-        body = "\n".join(f"- {item['text']}{_markers(evidence, item['citations'])}" for item in items)
+        body = "\n".join(f"- {plain(item['text'])}{_markers(evidence, item['citations'])}" for item in items)
     elif evidence.markers:
         body += " " + " ".join(f"[{n}]" for n in evidence.numbers)
     elements = [_image(e) for e in evidence.images]
@@ -354,15 +364,15 @@ async def _extract(documents: list[Any], chosen: Route, header: str) -> None:
             items[document.name] = answer.extra["items"]
         lines = []
         for field, indices in answer.extra["field_citations"].items():
-            value = values[field] if values[field] is not None else "—"
-            lines.append(f"- **{field}**: {value}{_markers(evidence, indices)}")
+            value = plain(values[field]) if values[field] is not None else "—"
+            lines.append(f"- **{plain(field)}**: {value}{_markers(evidence, indices)}")
         block = _json_block(values)
-        title = f"**{document.name}**\n" if len(documents) > 1 else ""
+        title = f"**{plain(document.name)}**\n" if len(documents) > 1 else ""
         body += f"{title}{block}\n" + "\n".join(lines) + "\n\n"
         sources.extend(evidence.sources)
         elements.extend(_image(e) for e in evidence.images)
         if answer.notes:
-            body += "".join(f"> {note}\n" for note in answer.notes) + "\n"
+            body += "".join(f"> {plain(note)}\n" for note in answer.notes) + "\n"
     elements.append(
         cl.File(name="fields.json", content=fields_json(results), mime="application/json", display="inline")
     )
@@ -401,18 +411,18 @@ def _footer(sources: list[str], answer: Answer | None) -> str:
     if sources:
         parts.append("\n\n**Sources**\n" + "\n".join(f"- {line}" for line in sources))
     if answer is not None and answer.notes:
-        parts.append("\n\n" + "".join(f"> {note}\n" for note in answer.notes))
+        parts.append("\n\n" + "".join(f"> {plain(note)}\n" for note in answer.notes))
     return "".join(parts)
 
 
 def _json_block(values: dict[str, Any]) -> str:
     import json
 
-    return "```json\n" + json.dumps(values, ensure_ascii=False, indent=2) + "\n```"
+    return code_block(json.dumps(values, ensure_ascii=False, indent=2), "json")
 
 
 def _scope_text(documents: list[Any], pages: str | None) -> str:
-    names = documents[0].name if len(documents) == 1 else f"{len(documents)} documents"
+    names = plain(documents[0].name) if len(documents) == 1 else f"{len(documents)} documents"
     return names + (f" · pages {pages}" if pages else "")
 
 
@@ -424,7 +434,7 @@ def _register_history() -> None:
     files = history.history_files_dir(get_settings())
     from chainlit.server import app as server
 
-    history.mount_files(server, files)
+    history.mount_files(server, files, allow=access.may_read_history_file)
 
     @cl.data_layer
     def data_layer() -> history.HistoryDataLayer:
@@ -434,3 +444,4 @@ def _register_history() -> None:
 # Login is switched on by the environment (DOC_ASSISTANT_CHAT_USERS); history is on by default.
 auth.register(get_settings().data_dir)
 _register_history()
+page.serve_own_files_only()

@@ -13,6 +13,8 @@ import os
 import secrets
 from pathlib import Path
 
+from assistant.storage import create_atomic
+
 USERS_ENV = "DOC_ASSISTANT_CHAT_USERS"
 SECRET_ENV = "CHAINLIT_AUTH_SECRET"
 
@@ -41,11 +43,11 @@ def ensure_secret(data_dir: Path) -> None:
     if os.environ.get(SECRET_ENV):
         return
     path = data_dir / "chat-auth-secret"
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(secrets.token_urlsafe(48))
+    if path.exists() and not path.read_text().strip():
+        # Left empty by a crash of an earlier version, between creating the file and writing it: no chat
+        # could start (Chainlit refuses an empty secret), and no token was ever signed with it.
+        path.unlink()
+    create_atomic(path, secrets.token_urlsafe(48).encode())  # whole or not at all, mode 0600
     os.environ[SECRET_ENV] = path.read_text().strip()
 
 

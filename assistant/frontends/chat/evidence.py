@@ -14,6 +14,7 @@ from PIL import Image
 from ...answer import Answer, Citation
 from ...documents.model import Document, Page
 from ...documents.render import crop, highlight
+from .safe_text import plain
 
 MAX_MARKERS = 12  # more would bury the answer; the JSON keeps every citation
 MAX_OVERVIEW_PAGES = 4  # read and translate: pages shown with their lines boxed
@@ -32,7 +33,7 @@ class Evidence:
     markers: list[list[int]]  # marker number `first + k` -> indices into answer.citations
     first: int = 1  # several answers in one message number on from each other
     images: list[EvidenceImage] = field(default_factory=list)
-    sources: list[str] = field(default_factory=list)  # one markdown line per marker
+    sources: list[str] = field(default_factory=list)  # one markdown line per marker, its text made safe
 
     @property
     def numbers(self) -> list[int]:
@@ -90,8 +91,9 @@ def build_evidence(answer: Answer, documents: Sequence[Document], overview: bool
             evidence.images.append(EvidenceImage(source_name(n), _png(crop(image, box, margin=12)), "side"))
     for n, index in first_citation.items():
         citation = answer.citations[index]
-        quote = _shorten(citation.region.text)
-        evidence.sources.append(f"[{n}] {citation.file}, page {citation.page}: “{quote}” ({source_name(n)})")
+        quote = plain(_shorten(citation.region.text))
+        where = f"{plain(citation.file)}, page {citation.page}"
+        evidence.sources.append(f"[{n}] {where}: “{quote}” ({source_name(n)})")
     return evidence
 
 

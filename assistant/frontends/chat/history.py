@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import mimetypes
+from collections.abc import Awaitable, Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
@@ -35,6 +36,8 @@ from assistant.storage import write_atomic
 
 FILES_PREFIX = "/history-files"
 _ROUTE_NAME = "doc-assistant-history-files"
+# Whether a request may read the element file of an object key (frontends/chat/access.py with login on).
+FileAccess = Callable[[Request, str], Awaitable[bool]]
 
 # Every column SQLAlchemyDataLayer (chainlit 2.12) writes or reads, by the keys of StepDict, ElementDict,
 # Feedback and its own queries: it inserts whatever keys a dict carries, so a missing column loses the row.
@@ -288,8 +291,11 @@ def _inline_ok(media_type: str) -> bool:
     )
 
 
-def mount_files(app: Starlette, root: Path, prefix: str = FILES_PREFIX) -> None:
-    """Serve root's files at ``prefix/<key>`` on app (Chainlit's: ``from chainlit.server import app``).
+def mount_files(
+    app: Starlette, root: Path, prefix: str = FILES_PREFIX, allow: FileAccess | None = None
+) -> None:
+    """Serve root's files at ``prefix/<key>`` on app (Chainlit's: ``from chainlit.server import app``);
+    with `allow`, only to the requests it allows (others get the same 404 as a missing file).
 
     Chainlit's router ends with a catch-all ``/{full_path:path}`` that returns the single-page app, and
     routes match in order, so a route appended after it would never be reached: it goes first instead.
@@ -302,10 +308,12 @@ def mount_files(app: Starlette, root: Path, prefix: str = FILES_PREFIX) -> None:
             path = resolve_key(Path(root), request.path_params["key"])
         except ValueError:
             return PlainTextResponse("Not found", status_code=404)
-        if not path.is_file():
+        if not path.is_file() or (allow is not None and not await allow(request, request.path_params["key"])):
             return PlainTextResponse("Not found", status_code=404)
         media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"}
+        # no-cache: the browser revalidates (an ETag makes that cheap), so every view passes `allow` again
+        # and a shared browser's cache does not show one user's pages to the next.
+        headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-cache"}
         if not _inline_ok(media_type):
             headers["Content-Disposition"] = f"attachment; filename*=utf-8''{quote(path.name)}"
         return FileResponse(path, media_type=media_type, headers=headers)
@@ -383,6 +391,23 @@ class HistoryDataLayer(SQLAlchemyDataLayer):
             for element in thread["elements"]:
                 _fix_element(element)
         return threads
+
+    async def get_thread_author(self, thread_id: str) -> str:
+        # The layer raises ValueError for an unknown thread, which Chainlit's routes turn into a 500;
+        # "" makes them answer 404 (chainlit.data.acl.is_thread_author).
+        try:
+            return await super().get_thread_author(thread_id)
+        except ValueError:
+            return ""
+
+    async def element_file_owner(self, object_key: str) -> str | None:
+        """The identifier of the user whose chat holds the element stored under object_key."""
+        rows = await self.execute_sql(
+            'SELECT t."userIdentifier" AS owner FROM elements e JOIN threads t ON t."id" = e."threadId" '
+            'WHERE e."objectKey" = :key',
+            {"key": object_key},
+        )
+        return rows[0]["owner"] if isinstance(rows, list) and rows else None
 
     async def get_step(self, step_id: str) -> Any:
         step = await super().get_step(step_id)

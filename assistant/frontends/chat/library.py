@@ -18,15 +18,27 @@ from ...documents.model import Document
 from ...errors import ArgumentError, InputError
 from ...settings import Settings
 from ...storage import write_atomic
+from .access import user_folder
 
 SHA256_HEX = 64
 
 
 class UploadStore:
-    """Uploaded files by sha256, written atomically so that a crash never leaves half a file."""
+    """Uploaded files by sha256, written atomically so that a crash never leaves half a file.
 
-    def __init__(self, root: Path) -> None:
+    `shared`: the one store of earlier versions, where a chat recorded before per-user stores finds its
+    files (copied into this store on first use).
+    """
+
+    def __init__(self, root: Path, shared: Path | None = None) -> None:
         self.root = root
+        self.shared = shared
+
+    @classmethod
+    def for_user(cls, data_dir: Path, identifier: str | None) -> UploadStore:
+        """data_dir/uploads for the open chat; data_dir/uploads/<hash of the user> with login on."""
+        root = data_dir / "uploads"
+        return cls(root) if identifier is None else cls(root / user_folder(identifier), shared=root)
 
     def _path(self, digest: str) -> Path:
         if len(digest) != SHA256_HEX or not all(c in "0123456789abcdef" for c in digest):
@@ -41,10 +53,18 @@ class UploadStore:
         return digest
 
     def load(self, digest: str) -> bytes:
+        path = self._path(digest)
         try:
-            return self._path(digest).read_bytes()
+            return path.read_bytes()
         except FileNotFoundError:
-            raise InputError("this document is no longer stored; upload it again") from None
+            pass
+        older = self.shared / path.relative_to(self.root) if self.shared else None
+        if older is not None and older.is_file():
+            data = older.read_bytes()
+            if hashlib.sha256(data).hexdigest() == digest:
+                write_atomic(path, data)
+                return data
+        raise InputError("this document is no longer stored; upload it again")
 
 
 @dataclass
