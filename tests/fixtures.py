@@ -199,6 +199,53 @@ def small_text_page() -> RenderedPage:
     return c.page
 
 
+TABLE_TITLE = "Quarterly sales by region"
+TABLE_INTRO = "Sales grew in every region this quarter, led by the north."
+TABLE_ROWS = [
+    ["Region", "Q1", "Q2", "Total"],
+    ["North", "120", "135", "255"],
+    ["South", "98", "101", "199"],
+    ["East", "77", "80", "157"],
+    ["West", "64", "70", "134"],
+]
+TABLE_OUTRO = "The west region opened two new stores in June."
+
+
+@dataclass
+class TablePage(RenderedPage):
+    table_box: Box = (0, 0, 0, 0)
+    cell_boxes: list[list[Box]] = field(default_factory=list)  # [row][column], the ruled cells
+
+
+def table_page(rows: list[list[str]] = TABLE_ROWS) -> TablePage:
+    """A title, a sentence, a ruled table (a header row and four rows of figures) and a closing sentence."""
+    c = Canvas(1400, 1000)
+    c.text((80, 40), TABLE_TITLE, latin(48))
+    c.text((80, 130), TABLE_INTRO, latin(28))
+    x0, y0, width, height = 80, 230, 280, 70
+    cell_boxes = []
+    for i, row in enumerate(rows):
+        cell_boxes.append([])
+        for j, text in enumerate(row):
+            c.text((x0 + j * width + 20, y0 + i * height + 18), text, latin(30))
+            left, top = x0 + j * width, y0 + i * height
+            cell_boxes[-1].append((left, top, left + width, top + height))
+    columns = len(rows[0])
+    for i in range(len(rows) + 1):
+        c.draw.line([(x0, y0 + i * height), (x0 + columns * width, y0 + i * height)], fill="black", width=2)
+    for j in range(columns + 1):
+        c.draw.line([(x0 + j * width, y0), (x0 + j * width, y0 + len(rows) * height)], fill="black", width=2)
+    bottom = y0 + len(rows) * height
+    c.text((80, bottom + 50), TABLE_OUTRO, latin(28))
+    page = c.page
+    return TablePage(
+        image=page.image,
+        lines=page.lines,
+        table_box=(x0, y0, x0 + columns * width, bottom),
+        cell_boxes=cell_boxes,
+    )
+
+
 def encode(image: Image.Image, fmt: str, **params) -> bytes:
     out = io.BytesIO()
     image.save(out, format=fmt, **params)
