@@ -246,6 +246,30 @@ def table_page(rows: list[list[str]] = TABLE_ROWS) -> TablePage:
     )
 
 
+MERGED_TITLE = "Exam results by class"
+MERGED_SCORES = [["A", "81", "75", "84", "79"], ["B", "72", "88", "70", "91"], ["C", "65", "69", "77", "73"]]
+# (row, column, rows spanned, columns spanned, text): a header over two rows, terms over two columns
+MERGED_CELLS = [
+    (0, 0, 2, 1, "Class"), (0, 1, 1, 2, "Term 1"), (0, 3, 1, 2, "Term 2"),
+    (1, 1, 1, 1, "Math"), (1, 2, 1, 1, "Music"), (1, 3, 1, 1, "Math"), (1, 4, 1, 1, "Music"),
+    *((2 + i, j, 1, 1, text) for i, row in enumerate(MERGED_SCORES) for j, text in enumerate(row)),
+]  # fmt: skip
+
+
+def merged_table_page() -> RenderedPage:
+    """A ruled table with merged cells: MERGED_CELLS, each text centred in its cell."""
+    c = Canvas(1400, 900)
+    c.text((80, 40), MERGED_TITLE, latin(44))
+    x0, y0, width, height = 80, 160, 260, 70
+    for row, col, rows, cols, text in MERGED_CELLS:
+        box = (x0 + col * width, y0 + row * height, x0 + (col + cols) * width, y0 + (row + rows) * height)
+        c.draw.rectangle(box, outline="black", width=2)
+        left, top, right, bottom = c.draw.textbbox((0, 0), text, font=latin(30))
+        centre = ((box[0] + box[2] - (right - left)) / 2, (box[1] + box[3] - (bottom - top)) / 2 - top)
+        c.text(centre, text, latin(30))
+    return c.page
+
+
 def encode(image: Image.Image, fmt: str, **params) -> bytes:
     out = io.BytesIO()
     image.save(out, format=fmt, **params)
@@ -354,6 +378,33 @@ def text_pdf(
     return PdfFixture(
         data=data, lines=by_page[0], page_rect=(first.width, first.height), lines_by_page=by_page
     )
+
+
+def table_pdf() -> PdfFixture:
+    """A born-digital page (a Helvetica text layer): the title, the intro, TABLE_ROWS ruled, the outro."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=600, height=480)
+    helv = pymupdf.Font("helv")
+    lines: list[Line] = []
+
+    def write(x: float, baseline: float, text: str, size: float) -> None:
+        page.insert_text((x, baseline), text, fontname="helv", fontsize=size)
+        lines.append(Line(text, _text_box(helv, text, x, baseline, size)))
+
+    write(40, 50, TABLE_TITLE, 22)
+    write(40, 85, TABLE_INTRO, 12)
+    x0, y0, width, height = 40, 110, 120, 32
+    for i, row in enumerate(TABLE_ROWS):
+        for j, text in enumerate(row):
+            write(x0 + j * width + 8, y0 + i * height + 21, text, 13)
+    columns, bottom = len(TABLE_ROWS[0]), y0 + len(TABLE_ROWS) * height
+    for i in range(len(TABLE_ROWS) + 1):
+        page.draw_line((x0, y0 + i * height), (x0 + columns * width, y0 + i * height))
+    for j in range(columns + 1):
+        page.draw_line((x0 + j * width, y0), (x0 + j * width, bottom))
+    write(40, bottom + 35, TABLE_OUTRO, 12)
+    data = doc.tobytes(garbage=3, deflate=True)
+    return PdfFixture(data=data, lines=lines, page_rect=(600, 480), lines_by_page=[lines])
 
 
 def encrypted_pdf(user_pw: str, owner_pw: str = "owner-secret") -> bytes:

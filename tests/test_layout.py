@@ -2,24 +2,8 @@
 
 from __future__ import annotations
 
-import socket
-
-import pytest
-
 from tests import fixtures as fx
 from tests.conftest import iou
-
-
-@pytest.fixture
-def no_network(monkeypatch):
-    """Every connection attempt fails, as on a machine without a network: a download would raise."""
-
-    def refuse(*args, **kwargs):
-        raise OSError("network is off in this test")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
 
 def test_layout_finds_the_table_offline(no_network):

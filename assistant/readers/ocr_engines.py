@@ -12,7 +12,7 @@ from PIL import Image, ImageStat
 from ..cache import make_key
 from ..documents.model import Page, Region
 from ..settings import Settings
-from . import rapid, tesseract
+from . import rapid, tables, tesseract
 from .base import PageReading
 from .languages import OcrPlan
 from .orientation import detect_osd
@@ -39,10 +39,18 @@ class OcrEngineReader:
         versions = (rapid.engine_version(), tesseract.engine_version())
         s = self.settings
         params = (s.min_text_height, s.max_upscale, s.render_dpi, s.max_side)
-        return make_key("ocr-page", VERSION, page.content_key, engine, versions, params)
+        return make_key("ocr-page", VERSION, page.content_key, engine, versions, params, tables.VERSION)
 
     def read(self, page: Page) -> PageReading:
-        return ocr_image(page.load_image(), self.plan, self.settings)
+        image = page.load_image()
+        reading = ocr_image(image, self.plan, self.settings)
+
+        def upright() -> Image.Image:  # the page the regions' boxes are on
+            return image.rotate(reading.rotation, expand=True) if reading.rotation else image
+
+        reading.regions, notes = tables.with_tables(upright, reading.regions)
+        reading.notes.extend(notes)
+        return reading
 
 
 def ocr_image(image: Image.Image, plan: OcrPlan | None, settings: Settings) -> PageReading:
