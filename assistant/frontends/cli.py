@@ -87,6 +87,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="listen beyond loopback without API keys (DOC_ASSISTANT_API_KEYS unset): anyone may call it",
     )
+
+    mcp = commands.add_parser("mcp", help="serve read, extract, translate and ask as MCP tools (over stdio)")
+    mcp.add_argument("--http", metavar="HOST:PORT", help="serve streamable HTTP at http://HOST:PORT/mcp")
+    mcp.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="with --http beyond loopback: anyone who reaches it may use it (documents as base64 only)",
+    )
     return parser
 
 
@@ -132,6 +140,10 @@ def main(argv: list[str] | None = None) -> int:
         from .api.server import run_api
 
         return run_api(args.host, args.port, args.allow_unauthenticated)
+    if args.command == "mcp":
+        from .mcp import run_mcp
+
+        return run_mcp(args.http, args.allow_remote)
     try:
         answer = _run(args)
     except KeyboardInterrupt:
