@@ -217,12 +217,9 @@ class TablePage(RenderedPage):
     cell_boxes: list[list[Box]] = field(default_factory=list)  # [row][column], the ruled cells
 
 
-def table_page(rows: list[list[str]] = TABLE_ROWS) -> TablePage:
-    """A title, a sentence, a ruled table (a header row and four rows of figures) and a closing sentence."""
-    c = Canvas(1400, 1000)
-    c.text((80, 40), TABLE_TITLE, latin(48))
-    c.text((80, 130), TABLE_INTRO, latin(28))
-    x0, y0, width, height = 80, 230, 280, 70
+def _ruled_table(c: Canvas, x0: int, y0: int, rows: list[list[str]]) -> list[list[Box]]:
+    """Draw `rows` as a ruled table at (x0, y0), cells 280×70 px; the cells' boxes, row by row."""
+    width, height, columns = 280, 70, len(rows[0])
     cell_boxes = []
     for i, row in enumerate(rows):
         cell_boxes.append([])
@@ -230,20 +227,59 @@ def table_page(rows: list[list[str]] = TABLE_ROWS) -> TablePage:
             c.text((x0 + j * width + 20, y0 + i * height + 18), text, latin(30))
             left, top = x0 + j * width, y0 + i * height
             cell_boxes[-1].append((left, top, left + width, top + height))
-    columns = len(rows[0])
     for i in range(len(rows) + 1):
         c.draw.line([(x0, y0 + i * height), (x0 + columns * width, y0 + i * height)], fill="black", width=2)
     for j in range(columns + 1):
         c.draw.line([(x0 + j * width, y0), (x0 + j * width, y0 + len(rows) * height)], fill="black", width=2)
-    bottom = y0 + len(rows) * height
+    return cell_boxes
+
+
+def table_page(rows: list[list[str]] = TABLE_ROWS) -> TablePage:
+    """A title, a sentence, a ruled table (a header row and four rows of figures) and a closing sentence."""
+    c = Canvas(1400, 1000)
+    c.text((80, 40), TABLE_TITLE, latin(48))
+    c.text((80, 130), TABLE_INTRO, latin(28))
+    cell_boxes = _ruled_table(c, 80, 230, rows)
+    bottom = cell_boxes[-1][-1][3]
     c.text((80, bottom + 50), TABLE_OUTRO, latin(28))
     page = c.page
     return TablePage(
         image=page.image,
         lines=page.lines,
-        table_box=(x0, y0, x0 + columns * width, bottom),
+        table_box=(cell_boxes[0][0][0], cell_boxes[0][0][1], cell_boxes[-1][-1][2], bottom),
         cell_boxes=cell_boxes,
     )
+
+
+REPORT_TITLE = "Annual Sales Report"
+REPORT_PARAGRAPHS = [
+    ["Our stores sold more this year than", "in any year before, in every region."],
+    ["The north led again, and the west", "grew fastest after two new openings."],
+]
+REPORT_HEADING = "Highlights"
+REPORT_ITEMS = ["Two new stores in the west", "Online orders doubled", "Costs fell by a tenth"]
+REPORT_TABLE_HEADING = "Sales by region"
+
+
+def report_page() -> RenderedPage:
+    """A report: a title, two paragraphs, a heading over a bulleted list, a heading over a ruled table."""
+    c = Canvas(1400, 1500)
+    c.text((80, 50), REPORT_TITLE, latin(60))
+    y = 170
+    for paragraph in REPORT_PARAGRAPHS:
+        for line in paragraph:
+            c.text((80, y), line, latin(30))
+            y += 44
+        y += 40
+    c.text((80, y), REPORT_HEADING, latin(42))
+    y += 80
+    for item in REPORT_ITEMS:
+        c.text((80, y), f"• {item}", latin(30))
+        y += 50
+    y += 40
+    c.text((80, y), REPORT_TABLE_HEADING, latin(42))
+    _ruled_table(c, 80, y + 80, TABLE_ROWS)
+    return c.page
 
 
 MERGED_TITLE = "Exam results by class"

@@ -32,7 +32,7 @@ def load_document(
         pages = _pdf_pages(data, name, digest, settings, only_pages)
     else:
         pages = _image_pages(data, name, kind, digest, settings)
-    return Document(name=name, kind=kind, sha256=digest, pages=pages)
+    return Document(name=name, kind=kind, sha256=digest, pages=pages, pdf=data if kind == "pdf" else None)
 
 
 def load_file(

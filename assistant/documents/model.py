@@ -115,3 +115,5 @@ class Document:
     sha256: str
     pages: list[Page]
     notes: list[str] = field(default_factory=list)
+    # A PDF's own bytes (its pages render from them anyway): exports copy its born-digital pages as they are.
+    pdf: bytes | None = field(default=None, repr=False)

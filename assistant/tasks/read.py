@@ -115,7 +115,7 @@ def _lines_text(regions: Sequence[Region]) -> str:
     out: list[str] = []
     previous: Region | None = None
     for region in regions:
-        if previous is not None and _same_row(previous, region):
+        if previous is not None and same_row(previous, region):
             out.append(" ")
         elif previous is not None:
             out.append("\n")
@@ -124,7 +124,8 @@ def _lines_text(regions: Sequence[Region]) -> str:
     return "".join(out)
 
 
-def _same_row(left: Region, right: Region) -> bool:
+def same_row(left: Region, right: Region) -> bool:
+    """`right` continues `left` on the same line of text (a label and its value)."""
     if left.height > 1.5 * left.width or right.height > 1.5 * right.width:
         return False  # vertical text: every column is a line of its own
     overlap = min(left.box[3], right.box[3]) - max(left.box[1], right.box[1])
