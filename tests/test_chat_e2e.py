@@ -92,6 +92,13 @@ def test_invoice_fields_come_back_as_json_with_highlighted_citations(chat, files
     assert _tinted_share(page_image, tax_line.box, scale) > 0.3
     assert _tinted_share(page_image, title.box, scale) < 0.05
 
+    # "source 1" in the text opens the crop in the side panel, titled with where it comes from.
+    reply.get_by_text("source 1 · invoice.png, page 1").first.click()
+    panel = chat.page.get_by_role("dialog")
+    panel.wait_for(timeout=30_000)
+    assert "source 1 · invoice.png, page 1" in panel.inner_text(), panel.inner_text()
+    chat.screenshot("invoice-side-panel")
+
 
 def test_answer_on_page_two_of_a_pdf_is_cited_there(chat, files):
     chat.send("甲方的违约责任有哪些？", files["contract"])

@@ -13,16 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import chainlit as cl
+import chainlit.server as chainlit_server
 from chainlit.data import get_data_layer
 from chainlit.input_widget import Select
 
 from assistant.answer import Answer
 from assistant.conversation import Conversation, Understood
 from assistant.errors import DocAssistantError
-from assistant.frontends.chat import auth, history
+from assistant.frontends.chat import auth, history, upload_wait
 from assistant.frontends.chat.bridge import Post, run_off_loop
 from assistant.frontends.chat.evidence import build_evidence, png_file
-from assistant.frontends.chat.exports import fields_csv, fields_json
+from assistant.frontends.chat.exports import fields_csv, fields_json, read_downloads
 from assistant.frontends.chat.library import SessionLibrary, UploadStore
 from assistant.settings import Settings, get_settings
 from assistant.tasks.dispatch import TaskRequest, prepare_documents, run_task
@@ -129,14 +130,21 @@ async def _remember_documents(library: SessionLibrary) -> None:
 # ---- Chainlit handlers ---------------------------------------------------------------------------
 
 
+STARTERS = {
+    "en": [("Question about a contract", "What are party A's liabilities?"),
+           ("Solve a math photo", "解这道题"),
+           ("Translate a label", "Translate this product label into English"),
+           ("Invoice fields", "Extract amount, tax ID and date from this invoice")],
+    "zh": [("合同问答", "甲方的违约责任有哪些？"), ("解数学题", "解这道题"),
+           ("翻译标签", "把这个产品标签翻译成英文"), ("发票字段", "提取金额、税号、开票日期")],
+}  # fmt: skip
+
+
 @cl.set_starters
 async def starters(user: Any = None, language: Any = None) -> list[cl.Starter]:
-    return [
-        cl.Starter(label="Question about a contract", message="What are party A's liabilities?"),
-        cl.Starter(label="Solve a math photo", message="解这道题"),
-        cl.Starter(label="Translate a label", message="Translate this product label into English"),
-        cl.Starter(label="Invoice fields", message="Extract amount, tax ID and date from this invoice"),
-    ]
+    """In the browser's language (Chinese or English), as the rest of the UI."""
+    chosen = STARTERS["zh"] if str(language or "").lower().startswith("zh") else STARTERS["en"]
+    return [cl.Starter(label=label, message=message) for label, message in chosen]
 
 
 @cl.on_chat_start
@@ -309,12 +317,14 @@ async def _answer(library: SessionLibrary, understood: Understood, message: str)
         msg.content = header + "_stopped: see the message below_"
         await msg.send()
         raise
-    await _finish(msg, header, answer, documents)
+    await _finish(msg, header, answer, documents, chosen.pages)
     conversation.add(message, chosen.task, answer.text, question)
     await _remember_turns(conversation)
 
 
-async def _finish(msg: cl.Message, header: str, answer: Answer, documents: list[Any]) -> None:
+async def _finish(
+    msg: cl.Message, header: str, answer: Answer, documents: list[Any], pages: str | None = None
+) -> None:
     overview = answer.task in ("read", "translate")
     evidence = await cl.make_async(build_evidence)(answer, documents, overview)
     body = answer.text or "(no text found)"
@@ -331,6 +341,10 @@ async def _finish(msg: cl.Message, header: str, answer: Answer, documents: list[
             cl.Image(name=f"translated page {i}", content=png, display="inline", size="large")
             for i, png in enumerate(rendered, 1)
         ] + elements
+    if answer.task == "read":  # the read as a searchable PDF and as Markdown
+        downloads = await cl.make_async(read_downloads)(documents, pages)
+        elements += [cl.File(name=n, content=data, mime=t, display="inline") for n, data, t in downloads]
+        body += "\n\nDownload: " + ", ".join(name for name, _, _ in downloads)
     msg.content = header + body + _footer(evidence.sources, answer)
     msg.elements = elements
     await msg.send()
@@ -427,3 +441,4 @@ def _register_history() -> None:
 # Login is switched on by the environment (DOC_ASSISTANT_CHAT_USERS); history is on by default.
 auth.register(get_settings().data_dir)
 _register_history()
+upload_wait.install(chainlit_server.app)

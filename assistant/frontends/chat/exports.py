@@ -1,11 +1,18 @@
-"""Downloads for extracted fields: JSON always, CSV (one row per document) when several were extracted."""
+"""Downloads: for extracted fields, JSON always and CSV (a row per document) when several were extracted;
+for a read, the searchable PDF and the Markdown."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import PurePath
+
+from ...documents.model import Document
+from ...exports import pages_read
+from ...exports.markdown import markdown_bytes
+from ...exports.searchable_pdf import searchable_pdf
 
 
 def fields_json(results: Mapping[str, Mapping[str, str | None]]) -> bytes:
@@ -25,3 +32,13 @@ def fields_csv(results: Mapping[str, Mapping[str, str | None]]) -> bytes:
         writer.writerow([document, *("" if values.get(c) is None else values.get(c) for c in columns)])
     # A byte-order mark so that spreadsheet programs open Chinese text as UTF-8.
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def read_downloads(documents: Sequence[Document], pages: str | None) -> list[tuple[str, bytes, str]]:
+    """The read pages as a searchable PDF and as Markdown: (file name, bytes, MIME type) each."""
+    read = pages_read(documents, pages)
+    stem = PurePath(documents[0].name).stem if len(documents) == 1 else "documents"
+    return [
+        (f"{stem}.searchable.pdf", searchable_pdf(read), "application/pdf"),
+        (f"{stem}.md", markdown_bytes(read), "text/markdown"),
+    ]
