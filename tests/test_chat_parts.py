@@ -107,6 +107,15 @@ def test_evidence_numbers_regions_and_draws_them(library):
     assert names == [("invoice.png page 1", "inline"), *side]
     # The side panel's title is the crop's name: it says where the crop comes from; the text links it.
     assert evidence.sources[0] == f"[3] “{fx.TAX_ID}” (source 3 · invoice.png, page 1)"
+    assert evidence.pages == [("invoice.png", 1)]
+
+
+def test_the_side_panel_title_says_what_it_holds():
+    from assistant.frontends.chat.evidence import panel_title
+
+    assert panel_title([("invoice.png", 1)]) == "Sources · invoice.png, page 1"
+    assert panel_title([("contract.pdf", 2), ("contract.pdf", 1)]) == "Sources · contract.pdf, pages 1, 2"
+    assert panel_title([("a.png", 1), ("b.pdf", 3)]) == "Sources · 2 documents"
 
 
 def test_a_small_region_is_cropped_with_room_and_upscaled():

@@ -22,7 +22,7 @@ from assistant.conversation import Conversation, Understood
 from assistant.errors import DocAssistantError
 from assistant.frontends.chat import auth, history, upload_wait
 from assistant.frontends.chat.bridge import Post, run_off_loop
-from assistant.frontends.chat.evidence import build_evidence, png_file
+from assistant.frontends.chat.evidence import build_evidence, panel_title, png_file
 from assistant.frontends.chat.exports import fields_csv, fields_json, read_downloads
 from assistant.frontends.chat.library import SessionLibrary, UploadStore
 from assistant.settings import Settings, get_settings
@@ -346,7 +346,7 @@ async def _finish(
         elements += [cl.File(name=n, content=data, mime=t, display="inline") for n, data, t in downloads]
         body += "\n\nDownload: " + ", ".join(name for name, _, _ in downloads)
     msg.content = header + body + _footer(evidence.sources, answer)
-    msg.elements = elements
+    msg.elements = elements + _panel(evidence.sources, evidence.pages)
     await msg.send()
 
 
@@ -356,7 +356,7 @@ async def _extract(documents: list[Any], chosen: Route, header: str) -> None:
     await msg.stream_token(header + "_extracting " + ", ".join(fields) + " …_")
     settings = _settings()
     results: dict[str, dict[str, str | None]] = {}
-    body, elements, sources = "", [], []
+    body, elements, sources, pages = "", [], [], []
     for document in documents:  # one record per document: the CSV has a row each
         request = TaskRequest(task="extract", fields=fields, pages=chosen.pages, lang=_lang())
         answer = await cl.make_async(run_task)(request, [document], settings)
@@ -371,6 +371,7 @@ async def _extract(documents: list[Any], chosen: Route, header: str) -> None:
         title = f"**{document.name}**\n" if len(documents) > 1 else ""
         body += f"{title}{block}\n" + "\n".join(lines) + "\n\n"
         sources.extend(evidence.sources)
+        pages.extend(evidence.pages)
         elements.extend(_image(e) for e in evidence.images)
         if answer.notes:
             body += "".join(f"> {note}\n" for note in answer.notes) + "\n"
@@ -383,7 +384,7 @@ async def _extract(documents: list[Any], chosen: Route, header: str) -> None:
         )
     downloads = "Download: fields.json" + (", fields.csv" if len(results) > 1 else "")
     msg.content = header + body + downloads + _footer(sources, None)
-    msg.elements = elements
+    msg.elements = elements + _panel(sources, pages)
     await msg.send()
 
 
@@ -401,6 +402,14 @@ def _markers(evidence: Any, citations: list[int]) -> str:
     """' [1] [2]': the markers of the regions these citations (positions in the answer's list) point at."""
     numbers = sorted({n for i in citations if (n := evidence.marker_of(i))})
     return "".join(f" [{n}]" for n in numbers)
+
+
+def _panel(sources: list[str], pages: list[tuple[str, int]]) -> list[cl.Text]:
+    """The side panel's last element: its name is the panel's title; it lists the sources under the crops."""
+    if not sources:
+        return []
+    listing = "\n".join(f"- {line}" for line in sources)
+    return [cl.Text(name=panel_title(pages), content=listing, display="side")]
 
 
 def _footer(sources: list[str], answer: Answer | None) -> str:

@@ -35,6 +35,7 @@ class Evidence:
     first: int = 1  # several answers in one message number on from each other
     images: list[EvidenceImage] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)  # one markdown line per marker
+    pages: list[tuple[str, int]] = field(default_factory=list)  # (file, page) of the cited regions, in order
 
     @property
     def numbers(self) -> list[int]:
@@ -113,7 +114,23 @@ def build_evidence(answer: Answer, documents: Sequence[Document], overview: bool
         citation = answer.citations[index]
         quote = _shorten(citation.region.text)
         evidence.sources.append(f"[{n}] “{quote}” ({source_name(n, citation)})")
+    evidence.pages = list(by_page)
     return evidence
+
+
+def panel_title(pages: Sequence[tuple[str, int]]) -> str:
+    """The side panel's title: Chainlit titles it with its last element's name, so the app ends the panel
+    with an element of this name, which says what the panel holds (whence its crops come)."""
+    files: dict[str, list[int]] = {}
+    for file, number in pages:
+        files.setdefault(file, []).append(number)
+    if len(files) > 1:
+        return f"Sources · {len(files)} documents"
+    ((file, numbers),) = files.items() or [("", [])]
+    numbers = sorted(set(numbers))
+    if len(numbers) == 1:
+        return f"Sources · {file}, page {numbers[0]}"
+    return f"Sources · {file}, pages {', '.join(map(str, numbers))}"
 
 
 def _page_key(citation: Citation) -> tuple[str, int]:
