@@ -16,7 +16,7 @@ class Citation:
     page_size: tuple[int, int]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "file": self.file,
             "page": self.page,
             "bbox": [round(v) for v in self.region.box],
@@ -25,6 +25,9 @@ class Citation:
             "confidence": round(self.region.confidence, 4),
             "source": self.region.source,
         }
+        if self.region.cell is not None:  # a table cell: which table of the page, which row and column
+            data["cell"] = self.region.cell.to_dict()
+        return data
 
 
 @dataclass

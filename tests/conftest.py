@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import unicodedata
@@ -50,6 +51,18 @@ def ocr_cache(ocr_settings):
     from assistant.cache import ResultCache
 
     return ResultCache(ocr_settings)
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Every connection attempt fails, as on a machine without a network: a download would raise."""
+
+    def refuse(*args, **kwargs):
+        raise OSError("the network is off in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
 
 @pytest.fixture(scope="module")

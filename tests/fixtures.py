@@ -199,6 +199,113 @@ def small_text_page() -> RenderedPage:
     return c.page
 
 
+TABLE_TITLE = "Quarterly sales by region"
+TABLE_INTRO = "Sales grew in every region this quarter, led by the north."
+TABLE_ROWS = [
+    ["Region", "Q1", "Q2", "Total"],
+    ["North", "120", "135", "255"],
+    ["South", "98", "101", "199"],
+    ["East", "77", "80", "157"],
+    ["West", "64", "70", "134"],
+]
+TABLE_OUTRO = "The west region opened two new stores in June."
+
+
+@dataclass
+class TablePage(RenderedPage):
+    table_box: Box = (0, 0, 0, 0)
+    cell_boxes: list[list[Box]] = field(default_factory=list)  # [row][column], the ruled cells
+
+
+def _ruled_table(c: Canvas, x0: int, y0: int, rows: list[list[str]]) -> list[list[Box]]:
+    """Draw `rows` as a ruled table at (x0, y0), cells 280×70 px; the cells' boxes, row by row."""
+    width, height, columns = 280, 70, len(rows[0])
+    cell_boxes = []
+    for i, row in enumerate(rows):
+        cell_boxes.append([])
+        for j, text in enumerate(row):
+            c.text((x0 + j * width + 20, y0 + i * height + 18), text, latin(30))
+            left, top = x0 + j * width, y0 + i * height
+            cell_boxes[-1].append((left, top, left + width, top + height))
+    for i in range(len(rows) + 1):
+        c.draw.line([(x0, y0 + i * height), (x0 + columns * width, y0 + i * height)], fill="black", width=2)
+    for j in range(columns + 1):
+        c.draw.line([(x0 + j * width, y0), (x0 + j * width, y0 + len(rows) * height)], fill="black", width=2)
+    return cell_boxes
+
+
+def table_page(rows: list[list[str]] = TABLE_ROWS) -> TablePage:
+    """A title, a sentence, a ruled table (a header row and four rows of figures) and a closing sentence."""
+    c = Canvas(1400, 1000)
+    c.text((80, 40), TABLE_TITLE, latin(48))
+    c.text((80, 130), TABLE_INTRO, latin(28))
+    cell_boxes = _ruled_table(c, 80, 230, rows)
+    bottom = cell_boxes[-1][-1][3]
+    c.text((80, bottom + 50), TABLE_OUTRO, latin(28))
+    page = c.page
+    return TablePage(
+        image=page.image,
+        lines=page.lines,
+        table_box=(cell_boxes[0][0][0], cell_boxes[0][0][1], cell_boxes[-1][-1][2], bottom),
+        cell_boxes=cell_boxes,
+    )
+
+
+REPORT_TITLE = "Annual Sales Report"
+REPORT_PARAGRAPHS = [
+    ["Our stores sold more this year than", "in any year before, in every region."],
+    ["The north led again, and the west", "grew fastest after two new openings."],
+]
+REPORT_HEADING = "Highlights"
+REPORT_ITEMS = ["Two new stores in the west", "Online orders doubled", "Costs fell by a tenth"]
+REPORT_TABLE_HEADING = "Sales by region"
+
+
+def report_page() -> RenderedPage:
+    """A report: a title, two paragraphs, a heading over a bulleted list, a heading over a ruled table."""
+    c = Canvas(1400, 1500)
+    c.text((80, 50), REPORT_TITLE, latin(60))
+    y = 170
+    for paragraph in REPORT_PARAGRAPHS:
+        for line in paragraph:
+            c.text((80, y), line, latin(30))
+            y += 44
+        y += 40
+    c.text((80, y), REPORT_HEADING, latin(42))
+    y += 80
+    for item in REPORT_ITEMS:
+        c.text((80, y), f"• {item}", latin(30))
+        y += 50
+    y += 40
+    c.text((80, y), REPORT_TABLE_HEADING, latin(42))
+    _ruled_table(c, 80, y + 80, TABLE_ROWS)
+    return c.page
+
+
+MERGED_TITLE = "Exam results by class"
+MERGED_SCORES = [["A", "81", "75", "84", "79"], ["B", "72", "88", "70", "91"], ["C", "65", "69", "77", "73"]]
+# (row, column, rows spanned, columns spanned, text): a header over two rows, terms over two columns
+MERGED_CELLS = [
+    (0, 0, 2, 1, "Class"), (0, 1, 1, 2, "Term 1"), (0, 3, 1, 2, "Term 2"),
+    (1, 1, 1, 1, "Math"), (1, 2, 1, 1, "Music"), (1, 3, 1, 1, "Math"), (1, 4, 1, 1, "Music"),
+    *((2 + i, j, 1, 1, text) for i, row in enumerate(MERGED_SCORES) for j, text in enumerate(row)),
+]  # fmt: skip
+
+
+def merged_table_page() -> RenderedPage:
+    """A ruled table with merged cells: MERGED_CELLS, each text centred in its cell."""
+    c = Canvas(1400, 900)
+    c.text((80, 40), MERGED_TITLE, latin(44))
+    x0, y0, width, height = 80, 160, 260, 70
+    for row, col, rows, cols, text in MERGED_CELLS:
+        box = (x0 + col * width, y0 + row * height, x0 + (col + cols) * width, y0 + (row + rows) * height)
+        c.draw.rectangle(box, outline="black", width=2)
+        left, top, right, bottom = c.draw.textbbox((0, 0), text, font=latin(30))
+        centre = ((box[0] + box[2] - (right - left)) / 2, (box[1] + box[3] - (bottom - top)) / 2 - top)
+        c.text(centre, text, latin(30))
+    return c.page
+
+
 def encode(image: Image.Image, fmt: str, **params) -> bytes:
     out = io.BytesIO()
     image.save(out, format=fmt, **params)
@@ -307,6 +414,33 @@ def text_pdf(
     return PdfFixture(
         data=data, lines=by_page[0], page_rect=(first.width, first.height), lines_by_page=by_page
     )
+
+
+def table_pdf() -> PdfFixture:
+    """A born-digital page (a Helvetica text layer): the title, the intro, TABLE_ROWS ruled, the outro."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=600, height=480)
+    helv = pymupdf.Font("helv")
+    lines: list[Line] = []
+
+    def write(x: float, baseline: float, text: str, size: float) -> None:
+        page.insert_text((x, baseline), text, fontname="helv", fontsize=size)
+        lines.append(Line(text, _text_box(helv, text, x, baseline, size)))
+
+    write(40, 50, TABLE_TITLE, 22)
+    write(40, 85, TABLE_INTRO, 12)
+    x0, y0, width, height = 40, 110, 120, 32
+    for i, row in enumerate(TABLE_ROWS):
+        for j, text in enumerate(row):
+            write(x0 + j * width + 8, y0 + i * height + 21, text, 13)
+    columns, bottom = len(TABLE_ROWS[0]), y0 + len(TABLE_ROWS) * height
+    for i in range(len(TABLE_ROWS) + 1):
+        page.draw_line((x0, y0 + i * height), (x0 + columns * width, y0 + i * height))
+    for j in range(columns + 1):
+        page.draw_line((x0 + j * width, y0), (x0 + j * width, bottom))
+    write(40, bottom + 35, TABLE_OUTRO, 12)
+    data = doc.tobytes(garbage=3, deflate=True)
+    return PdfFixture(data=data, lines=lines, page_rect=(600, 480), lines_by_page=[lines])
 
 
 def encrypted_pdf(user_pw: str, owner_pw: str = "owner-secret") -> bytes:

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from tests import fixtures as fx
 from tests.chat_browser import Chat, chat_server, new_context
@@ -91,6 +92,14 @@ def test_invoice_fields_come_back_as_json_with_highlighted_citations(chat, files
     title = original.lines[0]  # not asked for: stays unmarked
     assert _tinted_share(page_image, tax_line.box, scale) > 0.3
     assert _tinted_share(page_image, title.box, scale) < 0.05
+
+    # The side panel opens with the crops, titled with what it holds; "source 1" in the text shows one.
+    title = chat.page.locator("#side-view-title")
+    expect(title).to_have_text("Sources · invoice.png, page 1", timeout=30_000)
+    assert chat.page.locator("#side-view-content img").count() >= 2
+    chat.screenshot("invoice-side-panel")
+    reply.get_by_text("source 1 · invoice.png, page 1").first.click()
+    expect(title).to_have_text("source 1 · invoice.png, page 1", timeout=30_000)
 
 
 def test_answer_on_page_two_of_a_pdf_is_cited_there(chat, files):

@@ -21,6 +21,7 @@ from assistant.frontends.chat.exports import fields_csv, fields_json
 from assistant.frontends.chat.library import SessionLibrary, UploadStore
 from assistant.settings import Settings
 from tests import fixtures as fx
+from tests.conftest import norm
 
 
 @pytest.fixture
@@ -119,9 +120,35 @@ def test_evidence_numbers_regions_and_draws_them(library):
     assert evidence.numbers == [3, 4]
     assert evidence.marker_of(2) == 3 and evidence.marker_of(1) == 4
     names = [(image.name, image.display) for image in evidence.images]
-    assert names == [("invoice.png page 1", "inline"), ("source 3", "side"), ("source 4", "side")]
-    assert evidence.sources[0].startswith(f"[3] invoice.png, page 1: “{fx.TAX_ID}”")
-    assert evidence.sources[0].endswith("(source 3)")
+    side = [("source 3 · invoice.png, page 1", "side"), ("source 4 · invoice.png, page 1", "side")]
+    assert names == [("invoice.png page 1", "inline"), *side]
+    # The side panel's title is the crop's name: it says where the crop comes from; the text links it.
+    assert evidence.sources[0] == f"[3] “{fx.TAX_ID}” (source 3 · invoice.png, page 1)"
+    assert evidence.pages == [("invoice.png", 1)]
+
+
+def test_the_side_panel_title_says_what_it_holds():
+    from assistant.frontends.chat.evidence import panel_title
+
+    assert panel_title([("invoice.png", 1)]) == "Sources · invoice.png, page 1"
+    assert panel_title([("contract.pdf", 2), ("contract.pdf", 1)]) == "Sources · contract.pdf, pages 1, 2"
+    assert panel_title([("a.png", 1), ("b.pdf", 3)]) == "Sources · 2 documents"
+
+
+def test_a_small_region_is_cropped_with_room_and_upscaled():
+    from assistant.frontends.chat.evidence import CROP_MIN_HEIGHT, readable_crop
+
+    page = fx.small_text_page()  # 13 px text on a 420×160 image
+    line = page.lines[0]
+    crop = readable_crop(page.image, line.box)
+    height = line.box[3] - line.box[1]
+    assert crop.height >= CROP_MIN_HEIGHT - 1, crop.size  # upscaled: readable at a glance
+    scale = crop.height / min(page.image.height, height + 2 * max(16, round(0.8 * height)))
+    assert crop.width >= (line.box[2] - line.box[0]) * scale, "the whole line is in the crop, with room"
+    # Readable: OCR reads the line off the crop, as a person would.
+    from assistant.readers import rapid
+
+    assert norm(" ".join(r.text for r in rapid.recognize(crop.convert("RGB")))) == norm(line.text)
 
 
 def test_number_citations_caps_the_markers():

@@ -22,6 +22,7 @@ LAYERS = [
     (FRONT_ENDS,),
     ("assistant.jobs",),
     ("assistant.conversation",),
+    ("assistant.exports",),
     ("assistant.tasks",),
     ("assistant.readers", "assistant.retrieval", "assistant.backends"),
     ("assistant.documents", "assistant.answer"),

@@ -34,7 +34,7 @@ def load_document(
     pages = _pages(data, name, kind, digest, settings)
     if only_pages is not None and kind == "pdf":
         pages = [page for page in pages if page.number in only_pages]
-    return Document(name=name, kind=kind, sha256=digest, pages=pages)
+    return Document(name=name, kind=kind, sha256=digest, pages=pages, pdf=data if kind == "pdf" else None)
 
 
 def load_file(

@@ -6,7 +6,7 @@ so every front end can draw a citation without knowing where the region came fro
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -20,6 +20,12 @@ def scale_box(box: Box, factor: float) -> Box:
     return (box[0] * factor, box[1] * factor, box[2] * factor, box[3] * factor)
 
 
+def union_box(boxes: Iterable[Box]) -> Box:
+    """The smallest box around all of `boxes` (at least one)."""
+    x0s, y0s, x1s, y1s = zip(*boxes, strict=True)
+    return (min(x0s), min(y0s), max(x1s), max(y1s))
+
+
 @dataclass(frozen=True)
 class Word:
     text: str
@@ -27,14 +33,33 @@ class Word:
 
 
 @dataclass(frozen=True)
+class TableCell:
+    """Where a region sits in a table of its page: the table's number and the cell's row and column."""
+
+    table: int  # tables on a page are numbered from 0 in reading order
+    row: int  # from 0; the first row is the header of the Markdown table
+    col: int
+    rows: int = 1  # a merged cell spans several rows or columns
+    cols: int = 1
+
+    def to_dict(self) -> dict:
+        return {"table": self.table, "row": self.row, "col": self.col, "rows": self.rows, "cols": self.cols}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TableCell:
+        return cls(data["table"], data["row"], data["col"], data.get("rows", 1), data.get("cols", 1))
+
+
+@dataclass(frozen=True)
 class Region:
-    """One line of text on a page, with where it is and where it came from."""
+    """One line of text on a page (or the text of one table cell), with where it is and where it came from."""
 
     text: str
     box: Box
     confidence: float
     source: RegionSource
     words: tuple[Word, ...] = ()
+    cell: TableCell | None = None  # set when the region is a table cell
 
     @property
     def height(self) -> float:
@@ -49,12 +74,15 @@ class Region:
         return replace(self, box=scale_box(self.box, factor), words=words)
 
     def to_dict(self) -> dict:
-        return {
+        data = {
             "text": self.text,
             "bbox": [round(v) for v in self.box],
             "confidence": round(self.confidence, 4),
             "source": self.source,
         }
+        if self.cell is not None:
+            data["cell"] = self.cell.to_dict()
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> Region:
@@ -63,6 +91,7 @@ class Region:
             box=tuple(data["bbox"]),
             confidence=data["confidence"],
             source=data["source"],
+            cell=TableCell.from_dict(data["cell"]) if data.get("cell") else None,
         )
 
 
@@ -104,3 +133,5 @@ class Document:
     sha256: str
     pages: list[Page]
     notes: list[str] = field(default_factory=list)
+    # A PDF's own bytes (its pages render from them anyway): exports copy its born-digital pages as they are.
+    pdf: bytes | None = field(default=None, repr=False)

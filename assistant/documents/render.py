@@ -155,6 +155,11 @@ def _font_file(script: str) -> FontFile:
     raise FontMissingError(f"no font for {script} text: install the Debian package {packages}")
 
 
+def font_path(script: str) -> Path:
+    """The installed font file for a script of FONTS (FontMissingError when none is)."""
+    return _font_file(script).path
+
+
 def font_for(text_or_lang: str, size: int) -> ImageFont.FreeTypeFont:
     """A font of `size` px that covers the language's (or the text's) script. Loaded fonts are cached."""
     file = _font_file(script_for(text_or_lang))

@@ -6,13 +6,17 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..errors import DocAssistantError, InputError
 from ..settings import Settings
 from .batch_command import add_batch_arguments
+
+if TYPE_CHECKING:
+    from .progress import PageBars
 
 EXIT_INPUT = 2  # the input or an option is wrong
 EXIT_ENGINE = 3  # the installation or an engine failed
@@ -29,6 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     read = commands.add_parser("read", help="full text in reading order, with line boxes")
     read.add_argument("files", nargs="+", metavar="FILE", help="PNG, JPEG, WebP, TIFF, BMP, GIF or PDF")
+    read.add_argument(
+        "--output",
+        type=Path,
+        metavar="OUT",
+        help="also write it as a searchable PDF (.pdf) or Markdown (.md)",
+    )
     _add_common(read)
 
     ask = commands.add_parser("ask", help="answer a question about the documents, with citations")
@@ -41,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--fields", required=True, help="field names: 'amount,tax_id,date' or '请提取金额、税号、开票日期'"
     )
     extract.add_argument("--normalize-dates", action="store_true", help="write dates as YYYY-MM-DD")
+    extract.add_argument(
+        "--format", choices=["text", "json", "table"], default="text", help="table: field, value, page, box"
+    )
     _add_common(extract)
 
     translate = commands.add_parser("translate", help="translate the text and re-render the page")
@@ -87,6 +100,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="listen beyond loopback without API keys (DOC_ASSISTANT_API_KEYS unset): anyone may call it",
     )
+
+    mcp = commands.add_parser("mcp", help="serve read, extract, translate and ask as MCP tools (over stdio)")
+    mcp.add_argument("--http", metavar="HOST:PORT", help="serve streamable HTTP at http://HOST:PORT/mcp")
+    mcp.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="with --http beyond loopback: anyone who reaches it may use it (documents as base64 only)",
+    )
     return parser
 
 
@@ -116,6 +137,8 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "format", None) == "json":
+        args.json = True
     if args.command == "ui":
         from .chat.launcher import run_ui
 
@@ -132,6 +155,10 @@ def main(argv: list[str] | None = None) -> int:
         from .api.server import run_api
 
         return run_api(args.host, args.port, args.allow_unauthenticated)
+    if args.command == "mcp":
+        from .mcp import run_mcp
+
+        return run_mcp(args.http, args.allow_remote)
     try:
         answer = _run(args)
     except KeyboardInterrupt:
@@ -143,6 +170,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.json:
             _print_json(answer)
+        elif getattr(args, "format", None) == "table":
+            from .terminal import print_fields_table
+
+            print_fields_table(answer)
         else:
             if answer["text"]:
                 print(answer["text"])
@@ -184,7 +215,10 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
     # Imported here so that --help and argument errors answer instantly.
     from ..documents.ingest import load_file
     from ..errors import ArgumentError
+    from ..exports import exporter_for, pages_read
+    from ..storage import write_atomic
     from ..tasks.dispatch import TaskRequest, run_task
+    from .progress import page_bars
 
     settings = _settings(args)
     if args.command == "model":
@@ -212,19 +246,30 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
         lang=args.lang,
         out_dir=getattr(args, "out", None),
     )
-    progress = None if args.quiet or not sys.stderr.isatty() else _show_progress
+    output = getattr(args, "output", None)
+    export = exporter_for(output) if output else None  # a wrong suffix is refused before anything is read
     documents = [load_file(path, settings) for path in files]
     # Without --json the answer of ask streams to the terminal as it is generated.
-    on_token = _stream_token if args.command == "ask" and not args.json else None
-    answer = run_task(request, documents, settings, on_token=on_token, progress=progress)
+    streams = args.command == "ask" and not args.json
+    with page_bars(not args.quiet and sys.stderr.isatty(), len(documents)) as progress:
+        on_token = _token_printer(progress) if streams else None
+        answer = run_task(request, documents, settings, on_token=on_token, progress=progress)
     if on_token:
         print(flush=True)
         answer.text = ""  # already printed
+    if export:
+        write_atomic(output, export(pages_read(documents, args.pages)))
+        answer.extra["output"] = str(output)
     return answer.to_dict()
 
 
-def _stream_token(piece: str) -> None:
-    print(piece, end="", flush=True)
+def _token_printer(progress: PageBars | None) -> Callable[[str], None]:
+    def print_token(piece: str) -> None:
+        if progress is not None:
+            progress.stop()  # the pages are read: the bars make way for the answer
+        print(piece, end="", flush=True)
+
+    return print_token
 
 
 def _model_info(settings: Settings) -> dict[str, Any]:
@@ -236,11 +281,6 @@ def _model_info(settings: Settings) -> dict[str, Any]:
     name = meta.get("general.name")
     text = f"{name} ({meta.get('general.size_label')}, {meta.get('general.architecture')}) at {path}"
     return {"task": "model", "text": text, "path": str(path), "name": name, "notes": [], "citations": []}
-
-
-def _show_progress(name: str, page: int, count: int) -> None:
-    end = "\n" if page == count else ""
-    print(f"\rreading {name}: page {page}/{count}", end=end, file=sys.stderr, flush=True)
 
 
 def _fail(args: argparse.Namespace, code: str, message: str, exit_code: int) -> int:

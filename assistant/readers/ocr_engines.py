@@ -16,7 +16,7 @@ from ..documents.page_jobs import too_slow
 from ..errors import OcrEngineError, PageTooSlowError
 from ..settings import Settings
 from ..workers import BudgetExceeded, Job, WorkerCrashed, get_pool
-from . import rapid, tesseract
+from . import rapid, tables, tesseract
 from .base import PageReading
 from .languages import OcrPlan
 from .orientation import detect_osd
@@ -48,16 +48,16 @@ class OcrEngineReader:
         versions = (rapid.engine_version(), tesseract.engine_version())
         s = self.settings
         params = (s.min_text_height, s.max_upscale, s.render_dpi, s.max_side)
-        return make_key("ocr-page", VERSION, page.content_key, engine, versions, params)
+        return make_key("ocr-page", VERSION, page.content_key, engine, versions, params, tables.VERSION)
 
     def read(self, page: Page) -> PageReading:
         if self.settings.worker_count == 0:  # in process: no budget (benchmarks look inside the stages)
-            return ocr_image(page.load_image(), self.plan, self.settings)
+            return read_image(page.load_image(), self.plan, self.settings)
         return read_in_worker(page, self.plan, self.settings)
 
 
 def read_in_worker(page: Page, plan: OcrPlan | None, settings: Settings) -> PageReading:
-    """`ocr_image` in a worker process (`ocr_job.read`), under the page budget."""
+    """`read_image` in a worker process (`ocr_job.read`), under the page budget."""
     if page.source is not None:
         job = Job(OCR_JOB, (page.source.without_data(), page.file, plan, settings))
         job.files[page.source.digest] = page.source.data
@@ -72,6 +72,18 @@ def read_in_worker(page: Page, plan: OcrPlan | None, settings: Settings) -> Page
     except WorkerCrashed as exc:
         raise OcrEngineError(f"{name} page {page.number}: OCR crashed ({exc})") from None
     return PageReading.from_cache(data, cached=False)
+
+
+def read_image(image: Image.Image, plan: OcrPlan | None, settings: Settings) -> PageReading:
+    """OCR, then each table's lines replaced by its cells (on pages whose lines look like a grid)."""
+    reading = ocr_image(image, plan, settings)
+
+    def upright() -> Image.Image:  # the page the regions' boxes are on
+        return image.rotate(reading.rotation, expand=True) if reading.rotation else image
+
+    reading.regions, notes = tables.with_tables(upright, reading.regions)
+    reading.notes.extend(notes)
+    return reading
 
 
 def ocr_image(image: Image.Image, plan: OcrPlan | None, settings: Settings) -> PageReading:

@@ -1,5 +1,6 @@
 """The OCR job a worker process runs for one page (`ocr_engines` sends it): make the page's image from its
-source (the file is sent to each worker once) or from pixels, OCR it, and return the reading's cache form."""
+source (the file is sent to each worker once) or from pixels, read it (OCR and tables),
+and return the reading's cache form."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from ..documents.model import PageSource
 from ..documents.page_jobs import page_image
 from ..settings import Settings
 from .languages import OcrPlan
-from .ocr_engines import ocr_image
+from .ocr_engines import read_image
 
 Pixels = tuple[str, tuple[int, int], bytes]  # mode, size, raw bytes
 
@@ -27,4 +28,4 @@ def read(source: PageSource | Pixels, name: str, plan: OcrPlan | None, settings:
     else:
         mode, size, raw = source
         image = Image.frombytes(mode, size, raw)
-    return ocr_image(image, plan, settings).to_cache()
+    return read_image(image, plan, settings).to_cache()

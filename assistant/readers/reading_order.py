@@ -11,15 +11,35 @@ from __future__ import annotations
 from collections.abc import Sequence
 from statistics import median
 
-from ..documents.model import Region
+from ..documents.model import Region, union_box
 
 
 def order_regions(regions: Sequence[Region]) -> list[Region]:
+    if any(r.cell is not None for r in regions):
+        return _order_with_tables(regions)
     if len(regions) < 2:
         return list(regions)
     if is_vertical_layout(regions):
         return _order_vertical(list(regions))
     return _order_block(list(regions))
+
+
+def _order_with_tables(regions: Sequence[Region]) -> list[Region]:
+    """Each table is placed as one block among the lines, and read row by row, each row left to right."""
+    tables: dict[int, list[Region]] = {}
+    for region in regions:
+        if region.cell is not None:
+            tables.setdefault(region.cell.table, []).append(region)
+    blocks: dict[int, list[Region]] = {}  # id of a line standing in for a table -> the table's cells
+    stand_ins = []
+    for cells in tables.values():
+        stand_in = Region("", union_box(c.box for c in cells), 1.0, cells[0].source)
+        blocks[id(stand_in)] = sorted(cells, key=lambda c: (c.cell.row, c.cell.col))
+        stand_ins.append(stand_in)
+    ordered: list[Region] = []
+    for region in order_regions([r for r in regions if r.cell is None] + stand_ins):
+        ordered.extend(blocks.get(id(region), [region]))
+    return ordered
 
 
 def is_vertical_layout(regions: Sequence[Region]) -> bool:

@@ -52,6 +52,8 @@ def missing_items(
 def _heading(text: str) -> bool:
     """A heading with nothing under it ("Article 6 Liabilities of Party B:", "第四条 违约责任") is no item."""
     text = text.strip()
-    return len(text) < MIN_CHARS or text.endswith((":", "：")) or (
-        "\n" not in text and len(text.split()) <= 4 and len(text) < 20
+    return (
+        len(text) < MIN_CHARS
+        or text.endswith((":", "："))
+        or ("\n" not in text and len(text.split()) <= 4 and len(text) < 20)
     )

@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
 
 from ..answer import Answer, Citation
 from ..cache import ResultCache, get_cache
 from ..documents.model import Document, Page, Region
+from ..documents.tables import markdown_table
 from ..errors import ArgumentError, PageTooSlowError
 from ..readers.read_page import read_page
 from ..settings import Settings, get_settings
@@ -110,11 +112,20 @@ def elapsed_ms(started: float) -> int:
 
 
 def page_text(regions: Sequence[Region]) -> str:
-    """Lines in order; pieces of one row (a label and its value) are joined with a space."""
+    """Lines in order; pieces of one row (a label and its value) are joined with a space. A table's cells
+    (consecutive in reading order) are written as a Markdown table, apart from the lines by a blank line."""
+    blocks = [
+        markdown_table(list(group)) if table is not None else _lines_text(list(group))
+        for table, group in groupby(regions, key=lambda r: r.cell.table if r.cell else None)
+    ]
+    return "\n\n".join(blocks)
+
+
+def _lines_text(regions: Sequence[Region]) -> str:
     out: list[str] = []
     previous: Region | None = None
     for region in regions:
-        if previous is not None and _same_row(previous, region):
+        if previous is not None and same_row(previous, region):
             out.append(" ")
         elif previous is not None:
             out.append("\n")
@@ -123,7 +134,8 @@ def page_text(regions: Sequence[Region]) -> str:
     return "".join(out)
 
 
-def _same_row(left: Region, right: Region) -> bool:
+def same_row(left: Region, right: Region) -> bool:
+    """`right` continues `left` on the same line of text (a label and its value)."""
     if left.height > 1.5 * left.width or right.height > 1.5 * right.width:
         return False  # vertical text: every column is a line of its own
     overlap = min(left.box[3], right.box[3]) - max(left.box[1], right.box[1])

@@ -33,6 +33,7 @@ from .forms import safe_name as _safe_name
 from .forms import task_form
 from .guard import Guard, RateLimited, Unauthorized
 from .jobs import JOBS, add_job_routes, is_job_path
+from .openapi import declare_bearer
 from .problems import ERROR_RESPONSES, allowed_methods, from_error, problem
 from .utf8_form import Utf8FormRoute
 
@@ -41,6 +42,13 @@ GUARDED = ("/v1/ocr", "/ocr", JOBS)
 # mostly waits: enough of them that a cache hit never queues behind requests that wait for OCR.
 WORK_THREADS = 64
 WARM_UP = "assistant.readers.ocr_job:warm_up"
+
+
+def _guarded(path: str) -> bool:
+    """A route the guard checks the key on: the task routes and every job route."""
+    return path in GUARDED or is_job_path(path)
+
+
 # Starlette's own refusals, by status: the code of the API's error shape.
 CODE_BY_STATUS = {400: "invalid_input", 404: "not_found", 405: "method_not_allowed", 413: "file_too_large"}
 
@@ -161,6 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return await _answer(settings, executor, image, _checked(request, settings))
 
     add_job_routes(app, settings)
+    declare_bearer(app, _guarded, guard.requires_key)
     return app
 
 

@@ -13,16 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import chainlit as cl
+import chainlit.server as chainlit_server
 from chainlit.data import get_data_layer
 from chainlit.input_widget import Select
 
 from assistant.answer import Answer
 from assistant.conversation import Conversation, Understood
 from assistant.errors import DocAssistantError
-from assistant.frontends.chat import access, auth, history, page
+from assistant.frontends.chat import access, auth, history, page, upload_wait
 from assistant.frontends.chat.bridge import Post, run_off_loop
-from assistant.frontends.chat.evidence import build_evidence, png_file
-from assistant.frontends.chat.exports import fields_csv, fields_json, items_csv
+from assistant.frontends.chat.evidence import build_evidence, panel_title, png_file
+from assistant.frontends.chat.exports import fields_csv, fields_json, items_csv, read_downloads
 from assistant.frontends.chat.library import SessionLibrary, UploadStore
 from assistant.frontends.chat.safe_text import code_block, plain
 from assistant.settings import Settings, get_settings
@@ -132,14 +133,21 @@ async def _remember_documents(library: SessionLibrary) -> None:
 # ---- Chainlit handlers ---------------------------------------------------------------------------
 
 
+STARTERS = {
+    "en": [("Question about a contract", "What are party A's liabilities?"),
+           ("Solve a math photo", "解这道题"),
+           ("Translate a label", "Translate this product label into English"),
+           ("Invoice fields", "Extract amount, tax ID and date from this invoice")],
+    "zh": [("合同问答", "甲方的违约责任有哪些？"), ("解数学题", "解这道题"),
+           ("翻译标签", "把这个产品标签翻译成英文"), ("发票字段", "提取金额、税号、开票日期")],
+}  # fmt: skip
+
+
 @cl.set_starters
 async def starters(user: Any = None, language: Any = None) -> list[cl.Starter]:
-    return [
-        cl.Starter(label="Question about a contract", message="What are party A's liabilities?"),
-        cl.Starter(label="Solve a math photo", message="解这道题"),
-        cl.Starter(label="Translate a label", message="Translate this product label into English"),
-        cl.Starter(label="Invoice fields", message="Extract amount, tax ID and date from this invoice"),
-    ]
+    """In the browser's language (Chinese or English), as the rest of the UI."""
+    chosen = STARTERS["zh"] if str(language or "").lower().startswith("zh") else STARTERS["en"]
+    return [cl.Starter(label=label, message=message) for label, message in chosen]
 
 
 @cl.on_chat_start
@@ -320,12 +328,14 @@ async def _answer(library: SessionLibrary, understood: Understood, message: str)
         msg.content = header + "_stopped: see the message below_"
         await msg.send()
         raise
-    await _finish(msg, header, answer, documents)
+    await _finish(msg, header, answer, documents, chosen.pages)
     conversation.add(message, chosen.task, answer.text, question)
     await _remember_turns(conversation)
 
 
-async def _finish(msg: cl.Message, header: str, answer: Answer, documents: list[Any]) -> None:
+async def _finish(
+    msg: cl.Message, header: str, answer: Answer, documents: list[Any], pages: str | None = None
+) -> None:
     overview = answer.task in ("read", "translate")
     evidence = await cl.make_async(build_evidence)(answer, documents, overview)
     body = answer.text or "(no text found)"
@@ -341,8 +351,12 @@ async def _finish(msg: cl.Message, header: str, answer: Answer, documents: list[
             cl.Image(name=f"translated page {i}", content=png, display="inline", size="large")
             for i, png in enumerate(rendered, 1)
         ] + elements
+    if answer.task == "read":  # the read as a searchable PDF and as Markdown
+        downloads = await cl.make_async(read_downloads)(documents, pages)
+        elements += [cl.File(name=n, content=data, mime=t, display="inline") for n, data, t in downloads]
+        body += "\n\nDownload: " + ", ".join(name for name, _, _ in downloads)
     msg.content = header + body + _footer(evidence.sources, answer)
-    msg.elements = elements
+    msg.elements = elements + _panel(evidence.sources, evidence.pages)
     await msg.send()
 
 
@@ -353,7 +367,7 @@ async def _extract(documents: list[Any], chosen: Route, header: str) -> None:
     settings = _settings()
     results: dict[str, dict[str, str | None]] = {}
     items: dict[str, list[dict[str, str | None]]] = {}  # line items per document, for items.csv
-    body, elements, sources = "", [], []
+    body, elements, sources, pages = "", [], [], []
     for document in documents:  # one record per document: the CSV has a row each
         request = TaskRequest(task="extract", fields=fields, pages=chosen.pages, lang=_lang())
         answer = await cl.make_async(run_task)(request, [document], settings)
@@ -370,6 +384,7 @@ async def _extract(documents: list[Any], chosen: Route, header: str) -> None:
         title = f"**{plain(document.name)}**\n" if len(documents) > 1 else ""
         body += f"{title}{block}\n" + "\n".join(lines) + "\n\n"
         sources.extend(evidence.sources)
+        pages.extend(evidence.pages)
         elements.extend(_image(e) for e in evidence.images)
         if answer.notes:
             body += "".join(f"> {plain(note)}\n" for note in answer.notes) + "\n"
@@ -386,7 +401,7 @@ async def _extract(documents: list[Any], chosen: Route, header: str) -> None:
         elements.append(csv_file)
         downloads += ", items.csv"
     msg.content = header + body + downloads + _footer(sources, None)
-    msg.elements = elements
+    msg.elements = elements + _panel(sources, pages)
     await msg.send()
 
 
@@ -404,6 +419,14 @@ def _markers(evidence: Any, citations: list[int]) -> str:
     """' [1] [2]': the markers of the regions these citations (positions in the answer's list) point at."""
     numbers = sorted({n for i in citations if (n := evidence.marker_of(i))})
     return "".join(f" [{n}]" for n in numbers)
+
+
+def _panel(sources: list[str], pages: list[tuple[str, int]]) -> list[cl.Text]:
+    """The side panel's last element: its name is the panel's title; it lists the sources under the crops."""
+    if not sources:
+        return []
+    listing = "\n".join(f"- {line}" for line in sources)
+    return [cl.Text(name=panel_title(pages), content=listing, display="side")]
 
 
 def _footer(sources: list[str], answer: Answer | None) -> str:
@@ -445,3 +468,4 @@ def _register_history() -> None:
 auth.register(get_settings().data_dir)
 _register_history()
 page.serve_own_files_only()
+upload_wait.install(chainlit_server.app)

@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from PIL import Image
 
 from ...answer import Answer, Citation
-from ...documents.model import Document, Page
+from ...documents.model import Box, Document, Page
 from ...documents.render import crop, highlight
 from .safe_text import plain
 
 MAX_MARKERS = 12  # more would bury the answer; the JSON keeps every citation
+CROP_MIN_HEIGHT = 160  # px: a crop of a small region is upscaled to this height, so that it can be read
+MAX_CROP_UPSCALE = 4.0
 MAX_OVERVIEW_PAGES = 4  # read and translate: pages shown with their lines boxed
 DISPLAY_SIDE = 1600  # long side of a page image sent to the browser, in pixels
 
@@ -34,6 +36,7 @@ class Evidence:
     first: int = 1  # several answers in one message number on from each other
     images: list[EvidenceImage] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)  # one markdown line per marker, its text made safe
+    pages: list[tuple[str, int]] = field(default_factory=list)  # (file, page) of the cited regions, in order
 
     @property
     def numbers(self) -> list[int]:
@@ -60,8 +63,26 @@ def number_citations(citations: Sequence[Citation]) -> list[list[int]]:
     return list(markers.values())
 
 
-def source_name(n: int) -> str:
-    return f"source {n}"
+def source_name(n: int, citation: Citation) -> str:
+    """The side-panel crop's name, which Chainlit shows as the panel's title and links in the text."""
+    return f"source {n} · {citation.file}, page {citation.page}"
+
+
+def readable_crop(image: Image.Image, box: Box) -> Image.Image:
+    """The region with room around it (its lines above and below show), upscaled when it is small."""
+    margin = max(16, round(0.8 * (box[3] - box[1])))
+    piece = highlight(crop(image, box, margin=margin), [_in_crop(box, margin)], [""])
+    factor = min(MAX_CROP_UPSCALE, CROP_MIN_HEIGHT / piece.height)
+    if factor > 1:
+        size = (round(piece.width * factor), round(piece.height * factor))
+        piece = piece.resize(size, Image.Resampling.LANCZOS)
+    return piece
+
+
+def _in_crop(box: Box, margin: int) -> Box:
+    """`box` in the pixels of its crop, which starts `margin` before it (or at the image's edge)."""
+    left, top = max(0, round(box[0] - margin)), max(0, round(box[1] - margin))
+    return (box[0] - left, box[1] - top, box[2] - left, box[3] - top)
 
 
 def build_evidence(answer: Answer, documents: Sequence[Document], overview: bool, first: int = 1) -> Evidence:
@@ -88,13 +109,30 @@ def build_evidence(answer: Answer, documents: Sequence[Document], overview: bool
             EvidenceImage(f"{name} page {number}", _png(highlight(image, boxes, labels)), "inline")
         )
         for n, box in zip(marker_numbers, boxes, strict=True):
-            evidence.images.append(EvidenceImage(source_name(n), _png(crop(image, box, margin=12)), "side"))
+            name = source_name(n, answer.citations[first_citation[n]])
+            evidence.images.append(EvidenceImage(name, _png(readable_crop(image, box)), "side"))
     for n, index in first_citation.items():
         citation = answer.citations[index]
         quote = plain(_shorten(citation.region.text))
-        where = f"{plain(citation.file)}, page {citation.page}"
-        evidence.sources.append(f"[{n}] {where}: “{quote}” ({source_name(n)})")
+        # A file name made safe as well; a plain name stays as it is, so Chainlit still links it to its crop.
+        evidence.sources.append(f"[{n}] “{quote}” ({plain(source_name(n, citation))})")
+    evidence.pages = list(by_page)
     return evidence
+
+
+def panel_title(pages: Sequence[tuple[str, int]]) -> str:
+    """The side panel's title: Chainlit titles it with its last element's name, so the app ends the panel
+    with an element of this name, which says what the panel holds (whence its crops come)."""
+    files: dict[str, list[int]] = {}
+    for file, number in pages:
+        files.setdefault(file, []).append(number)
+    if len(files) > 1:
+        return f"Sources · {len(files)} documents"
+    ((file, numbers),) = files.items() or [("", [])]
+    numbers = sorted(set(numbers))
+    if len(numbers) == 1:
+        return f"Sources · {file}, page {numbers[0]}"
+    return f"Sources · {file}, pages {', '.join(map(str, numbers))}"
 
 
 def _page_key(citation: Citation) -> tuple[str, int]:

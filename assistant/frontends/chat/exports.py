@@ -1,5 +1,5 @@
-"""Downloads for extracted fields: JSON always, CSV (one row per document) when several were extracted, and
-the line items as CSV (one row per item)."""
+"""Downloads: for extracted fields, JSON always, CSV (a row per document) when several were extracted, and
+the line items as CSV (a row per item); for a read, the searchable PDF and the Markdown."""
 
 from __future__ import annotations
 
@@ -7,6 +7,12 @@ import csv
 import io
 import json
 from collections.abc import Mapping, Sequence
+from pathlib import PurePath
+
+from ...documents.model import Document
+from ...exports import pages_read
+from ...exports.markdown import markdown_bytes
+from ...exports.searchable_pdf import searchable_pdf
 
 
 def fields_json(results: Mapping[str, Mapping[str, str | None]]) -> bytes:
@@ -41,3 +47,13 @@ def items_csv(results: Mapping[str, Sequence[Mapping[str, str | None]]]) -> byte
         for item in items:
             writer.writerow([document, *("" if item.get(c) is None else item.get(c) for c in columns)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def read_downloads(documents: Sequence[Document], pages: str | None) -> list[tuple[str, bytes, str]]:
+    """The read pages as a searchable PDF and as Markdown: (file name, bytes, MIME type) each."""
+    read = pages_read(documents, pages)
+    stem = PurePath(documents[0].name).stem if len(documents) == 1 else "documents"
+    return [
+        (f"{stem}.searchable.pdf", searchable_pdf(read), "application/pdf"),
+        (f"{stem}.md", markdown_bytes(read), "text/markdown"),
+    ]

@@ -22,16 +22,22 @@ APP_FILE = Path(__file__).with_name("app.py")
 def prepare_app_root(data_dir: Path) -> Path:
     root = data_dir / "chat-app"
     root.mkdir(parents=True, exist_ok=True)
-    link = root / ".chainlit"
-    if not (link.is_symlink() and link.resolve() == CONFIG_DIR.resolve()):
-        if link.is_symlink() or link.is_file():
-            link.unlink()
-        elif link.exists():
-            shutil.rmtree(link)
-        link.symlink_to(CONFIG_DIR, target_is_directory=True)
+    _link(root / ".chainlit", CONFIG_DIR)
+    # Chainlit serves the logo, the favicon and the assistant's avatar from the app root's public/.
+    _link(root / "public", CONFIG_DIR / "public")
     # Chainlit writes a default chainlit.md when there is none: give it ours.
     shutil.copyfile(CONFIG_DIR / "chainlit.md", root / "chainlit.md")
     return root
+
+
+def _link(link: Path, target: Path) -> None:
+    if link.is_symlink() and link.resolve() == target.resolve():
+        return
+    if link.is_symlink() or link.is_file():
+        link.unlink()
+    elif link.exists():
+        shutil.rmtree(link)
+    link.symlink_to(target, target_is_directory=True)
 
 
 def run_ui(host: str, port: int) -> None:
