@@ -316,7 +316,8 @@ def test_server_path_refuses_what_the_documents_do_not_say(server, tmp_path):
         path,
         "What is the boiling point of mercury?",
         *_server_args(server, tmp_path),
-        env={**SHORT_REPLIES, "DOC_ASSISTANT_PROMPT_TOKENS": "200"},  # so passages are chosen
+        # A context too small for the whole document, so that passages are chosen and the gate applies.
+        env={**SHORT_REPLIES, "DOC_ASSISTANT_PROMPT_TOKENS": "200", "DOC_ASSISTANT_CONTEXT_TOKENS": "100"},
     )
     assert asked.returncode == 0, asked.stderr
     answer = asked.json()

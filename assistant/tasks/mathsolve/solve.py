@@ -57,6 +57,9 @@ def solve(text: str) -> MathResult | None:
     if len(equations) >= 2 and (result := _solve_system(equations, named, words, decimals)) is not None:
         return result
     for eq in equations:
+        if (result := _solve_identity(eq, words, decimals)) is not None:
+            return result
+    for eq in equations:
         if _given(eq):
             continue  # "S = 27288" states a value the problem gives; there is nothing to solve in it
         names = {s.name: s for s in eq.symbols}
@@ -92,6 +95,8 @@ def _solve_one(eq: Equation, var: sympy.Symbol, words: dict[str, str], decimals:
         roots = [r for r in sympy.solve(num, var) if not is_zero(den.subs(var, r))]
     except NotImplementedError:
         return None
+    if any(r.free_symbols for r in roots):
+        return None  # x in terms of other unknowns (an identity in x, or too few equations): not a solution
     real = [r for r in roots if r.is_real]
     complex_dropped = bool(real) and len(real) < len(roots)
     if complex_dropped:  # x³ = 8 is answered with 2, as at school; only when no root is real are others shown
@@ -169,6 +174,41 @@ def _solve_system(
             names = ", ".join(s.name for s in unknowns)
             return MathResult(problem, names, [f"({', '.join(shown)})"], ok, explanation)
     return None
+
+
+def _solve_identity(eq: Equation, words: dict[str, str], decimals: bool) -> MathResult | None:
+    """Coefficients that make an identity hold for every x: (5x+1)/((x-1)(x+2)) = A/(x-1) + B/(x+2).
+
+    The unknowns are the capital letters, the variable the one lower-case letter; equal coefficients of
+    each power of x give a linear system, and the answer is checked by putting it back in.
+    """
+    capitals = sorted((s for s in eq.symbols if s.name.isupper()), key=lambda s: s.name)
+    variables = [s for s in eq.symbols if not s.name.isupper()]
+    if not capitals or len(capitals) > 4 or len(variables) != 1:
+        return None
+    var = variables[0]
+    num = sympy.fraction(sympy.together(eq.expr))[0]
+    try:
+        found = sympy.solve_undetermined_coeffs(sympy.expand(num), capitals, var, dict=True)
+    except (NotImplementedError, ValueError, TypeError):
+        return None
+    found = found if isinstance(found, list) else [found]
+    if len(found) != 1 or set(found[0]) != set(capitals):
+        return None
+    values = found[0]
+    if any(v.free_symbols for v in values.values()):
+        return None
+    ok = verifies(eq, values)
+    problem = pretty(eq.source)
+    shown = [show(values[s], decimals) for s in capitals]
+    answer = ", ".join(f"{s.name} = {v}" for s, v in zip(capitals, shown, strict=True))
+    plain_values = ", ".join(f"{s.name} = {show(values[s], decimals, plain=True)}" for s in capitals)
+    coefficients = sympy.Poly(sympy.expand(num), var).all_coeffs()  # each power of x: its coefficient is 0
+    cleared = ", ".join(f"{display_form(c)} = 0" for c in coefficients if c.free_symbols)
+    mark = "✓" if ok else "✗"
+    explanation = f"{problem} → {cleared} → {answer}{words['sep']}{words['check']}{plain_values} {mark}"
+    names = ", ".join(s.name for s in capitals)
+    return MathResult(problem, names, [f"({', '.join(shown)})"], ok, explanation)
 
 
 def _is_linear(eq: Equation, unknowns: list[sympy.Symbol]) -> bool:
