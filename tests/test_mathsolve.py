@@ -135,3 +135,20 @@ def test_pathological_check_is_refused_quickly():
     assert not check("x = 1", "x", "9**9**9**9")
     assert not check("x" * (mathsolve.MAX_EQUATION * 3) + "=1", "x", "1")
     assert time.perf_counter() - start < 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("Find A and B such that\n(5x + 1)/((x - 1)(x + 2)) = A/(x - 1) + B/(x + 2)", "A = 2, B = 3"),
+        ("求A, B 使 (3x+7)/((x+1)(x+3)) = A/(x+1) + B/(x+3)", "A = 2, B = 1"),
+    ],
+)
+def test_coefficients_of_an_identity_are_found_and_checked(text, answer):
+    result = solve(text)
+    assert result is not None and result.answer == answer and result.checked, result
+
+
+def test_an_unknown_in_terms_of_other_unknowns_is_not_a_solution():
+    # One equation, three letters, no identity to read: nothing is claimed as solved and checked.
+    assert solve("x + A = B") is None

