@@ -79,7 +79,7 @@ def solve(text: str) -> MathResult | None:
 def _solve_one(
     eq: Equation, var: sympy.Symbol, words: dict[str, str], decimals: bool, symbolic: bool = False
 ) -> MathResult | None:
-    """`symbolic`: the problem names the unknown ('求y'), so an answer in the other letters is what it asks."""
+    """`symbolic`: the problem names the unknown ('求y'): an answer in the other letters is what it asks."""
     num, den = sympy.fraction(sympy.together(eq.expr))
     problem = pretty(eq.source)
     if not num.has(var):
