@@ -91,3 +91,23 @@ def test_a_looping_spotting_reply_keeps_its_lines_once():
     texts = [s.text for s in parse_spotting(reply)]
     assert texts.count("税额 ¥166.40") == 1
     assert len(texts) == 5
+
+
+def test_a_looping_stream_is_stopped_and_its_source_closed():
+    from assistant.backends.replies import until_loop
+
+    produced = []
+    closed = []
+
+    def model():  # stands for the model's token stream: '- ' until its token limit
+        try:
+            for _ in range(10_000):
+                produced.append("- ")
+                yield "- "
+        finally:
+            closed.append(True)
+
+    text = "".join(until_loop(model()))
+    assert len(produced) < 100 and text == "- " * len(produced)
+    assert closed == [True], "the model's stream is closed at once, so it gives the model back"
+    assert "".join(until_loop(iter(["x = 4", "\n", "check: 3·4 = 12 ✓"]))) == "x = 4\ncheck: 3·4 = 12 ✓"

@@ -26,6 +26,7 @@ from ..settings import Settings
 from .base import LOCAL_PROFILE, Message, Profile
 from .model_files import DEFAULT_MODEL, ModelError, assemble
 from .prompt_states import PrefixState, PrefixStates, prefix_key
+from .replies import until_loop
 
 PREFILL_CHUNK = 256  # tokens evaluated per turn of the lock when a document is prepared in the background
 STATE_MEMORY_BYTES = 512 * 1024 * 1024
@@ -295,7 +296,8 @@ class LocalBackend:
         if images:
             raise ValueError("the embedded model reads text only: pass no images (check sees_images)")
         budget = max_tokens or self.profile.max_tokens
-        return self.llm.stream(messages, budget, json_schema, keep_prefix, **self.profile.sampling)
+        pieces = self.llm.stream(messages, budget, json_schema, keep_prefix, **self.profile.sampling)
+        return until_loop(pieces)
 
     def prepare(self, messages: list[Message], keep_prefix: str) -> None:
         self.llm.prepare(messages, keep_prefix)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from ..documents.model import Box, Region
@@ -95,6 +96,22 @@ def repeating_tail(text: str, min_repeats: int = 4, max_unit: int = 200, min_cha
         if all(text[n - unit * (k + 1) : n - unit * k] == tail for k in range(1, needed)):
             return unit
     return None
+
+
+def until_loop(pieces: Iterable[str]) -> Iterator[str]:
+    """The pieces of a streamed reply, stopped once it loops: the rest would only repeat (a 1.5B model can
+    write '- - - -' to its token limit, minutes on a CPU). The caller trims the tail (`trim_repetition`)."""
+    text = ""
+    try:
+        for piece in pieces:
+            text += piece
+            yield piece
+            if piece and repeating_tail(text) is not None:
+                return
+    finally:
+        close = getattr(pieces, "close", None)
+        if close is not None:  # a generator stopped early gives its model back now, not when collected
+            close()
 
 
 def trim_repetition(text: str) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from .. import prompts
 from ..answer import Answer, Citation
 from ..backends.base import Backend, Message
+from ..backends.replies import trim_repetition
 from ..documents.model import Document
 from ..languages import language_of
 from ..retrieval.search import Passage, build_passages
@@ -38,6 +39,7 @@ NOT_FOUND_TEXT = {
 }
 ANSWER_TOKENS = {"fact": 200, "list": 400, "summary": 450}
 HISTORY_TURNS = 6  # earlier questions (with their answers) the model is shown
+_BARE_BULLETS = re.compile(r"[\s\-*•·]+")  # a line of bullets alone: what is left of a loop such as '- - - -'
 _ITEM = re.compile(r"^\s*(?:[-*•·]|\d{1,2}[.)、]|[(（]\d{1,2}[)）])\s*")
 
 
@@ -91,7 +93,7 @@ def ask(
     shown_regions = [region for hit in evidence.hits for region in hit.passage.regions]
     checked.text, followed = guard_answer(checked.text, shown_regions, variant)
     notes.extend(followed)
-    if not checked.text.strip():
+    if not checked.text.strip() and kind != "list":  # a list may still be gathered from the passages
         notes.append("no part of the answer is supported by the documents, so it is not shown")
         return _not_found(variant, notes, started, on_token, after_text=True)
     retrieved = [
@@ -106,6 +108,10 @@ def ask(
         answer.citations, answer.extra["item_citations"] = _cite_items(checked.text, retrieved, all_regions)
     if kind == "list":
         _complete_list(answer, question, build_passages(read.pages), backend, variant)
+        answer.text = answer.text.strip()
+        if not answer.text:
+            notes.append("neither the model nor the passages gave an item of the list")
+            return _not_found(variant, notes, started, on_token, after_text=True)
     if not answer.citations:
         notes.append("no part of the answer could be located on the pages, so nothing is cited")
     answer.elapsed_ms = elapsed_ms(started)
@@ -227,4 +233,6 @@ def _stream_answer(pieces: Iterable[str], on_token: TokenSink | None) -> str:
             sent = len(text)
     if on_token and sent < len(text) and not text.lstrip().upper().startswith(NOT_FOUND):
         on_token(text[sent:])  # a short reply that only looked like the start of NOT FOUND
-    return text.strip()
+    # A reply stopped in a loop keeps one copy of what it repeated; bullets left with nothing are dropped.
+    lines = trim_repetition(text).splitlines()
+    return "\n".join(line for line in lines if not _BARE_BULLETS.fullmatch(line)).strip()
