@@ -124,4 +124,3 @@ def _cells(
     if len({c.cell.row for c in cells}) < 2 or len({c.cell.col for c in cells}) < 2:
         return [], lines  # not a grid after all: keep the lines
     return cells, [line for i, line in enumerate(lines) if i not in taken]
-
