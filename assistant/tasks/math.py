@@ -34,8 +34,12 @@ _PROBLEM_CUES = re.compile(
     r"|求(?:出|解)?(?:[A-Za-z∠△]|.{0,4}(?:的值|长度|面积|体积|半径|周长|度数|距离|概率))",
     re.IGNORECASE,
 )
+# A question that asks outright for a solution: the page is a problem even when it states no cue of its own.
+_ASKS_TO_SOLVE = re.compile(
+    r"^\s*(?:solve|calculate|work (?:it|this) out)\b|这道题|解题|算一下", re.IGNORECASE
+)
 PROGRAM_TOKENS = 240
-MODEL_ANSWER_TOKENS = 320
+MODEL_ANSWER_TOKENS = 200  # a few short steps and the answer: more only runs the clock on a CPU
 PROBLEM_CHARS = 1200  # of the page's text, in the model's prompt
 _ROUNDING = [
     (re.compile(r"nearest (?:whole number|integer|unit)|保留整数|取整|精确到个位", re.I), 0),
@@ -79,7 +83,7 @@ def solve_math(
         if on_token:
             on_token(result.explanation)
         return Answer("ask", result.explanation, locate(result.problem, regions), [note])
-    if not (mathsolve.find_equations(text) or _PROBLEM_CUES.search(text)):
+    if not (mathsolve.find_equations(text) or _PROBLEM_CUES.search(text) or _ASKS_TO_SOLVE.search(question)):
         return None
     profile = backend.profile
     values = {"problem": text[:PROBLEM_CHARS], "question": question}
