@@ -174,12 +174,12 @@ def watch(llm: Any, calls: LlmCalls):
     """Wrap ours' LocalLLM.stream to time the prompt (to the first piece) and the generation."""
     original = llm.stream
 
-    def stream(messages, **kwargs):
+    def stream(messages, *args, **kwargs):
         calls.calls += 1
         calls.prompt_tokens += sum(llm.count_tokens(m["content"]) for m in messages)
         started = time.perf_counter()
         first = None
-        for piece in original(messages, **kwargs):
+        for piece in original(messages, *args, **kwargs):
             if first is None:
                 first = time.perf_counter()
                 calls.to_first += first - started
