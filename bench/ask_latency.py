@@ -12,9 +12,11 @@ a question on a 20-page contract ≤ 8 s in total.
 
 The follow-up is asked right after the first question, resolved by the conversation ("那乙方呢？") and with
 the first question and answer as history. The 20-page contract is rendered here (scanned pages, read into
-the cache before timing); it is too long to go to the model whole, so the question is answered from
-retrieved passages; its peer is the naive pipeline of ../shared/eval/peer_cli.py (the document's text,
-truncated to 3,000 tokens, into the same model), with the model loaded once.
+the cache before timing; pages as dense as a real contract's); it is too long to go to the model whole, so
+the question is answered from retrieved passages, timed with the document prepared (as in the chat: its
+passages embedded when it arrived) and as a first question with nothing prepared; its peer is the naive
+pipeline of ../shared/eval/peer_cli.py (the document's text, truncated to 3,000 tokens, into the same model),
+with the model loaded once.
 """
 
 from __future__ import annotations
@@ -171,43 +173,67 @@ def twenty_pages(settings: Any, runs: int) -> tuple[list[list[str]], str]:
     from assistant.tasks.read import read_documents
     from tests import fixtures as fx
 
-    pages = [fx.text_page(_filler(n), width=1400, height=1000, size=30) for n in range(1, 21)]
-    pages[16] = fx.text_page(
-        ["Article 17 Notices", "Notices are sent to the registered office by courier.",
-         "A notice is received three working days after it is sent."], width=1400, height=1000, size=30,
-    )  # fmt: skip
+    pages = [fx.text_page(_filler(n), width=1400, height=1000, size=24) for n in range(1, 21)]
+    notices = _filler(17)
+    notices[2:4] = ["17.2 Notices are sent to the registered office by courier.",
+                    "17.3 A notice is received three working days after it is sent."]  # fmt: skip
+    pages[16] = fx.text_page(notices, width=1400, height=1000, size=24)
     pdf = fx.scan_pdf(pages)
     doc = load_document(pdf.data, "long-contract.pdf", settings)
     read_documents([doc], settings=settings)
     question = "When is a notice received?"
-    ours, peer = [], []
+    ours, cold, peer = [], [], []
     peer_module, peer_args, peer_lines = _peer(pdf.data)
+    from assistant.retrieval.embeddings import clear_cache
+    from assistant.tasks.ask import prepare
+
+    from . import llm_peer
+
     for _ in range(runs):
+        clear_cache()  # cold: a first question from the CLI embeds the passages too
+        llm_peer.make_cold(llm_peer.ours())
+        cold.append(ask_ours(doc, question, settings)[0])
+        clear_cache()  # in the chat: the document was prepared (its passages embedded) when it arrived
+        prepare([doc], llm_peer.backend(), settings)
+        llm_peer.make_cold(llm_peer.ours())
         ours.append(ask_ours(doc, question, settings)[0])
         started = time.perf_counter()
         reply = peer_module.do_ask(peer_lines, question, peer_args)
         peer.append(Timing(0.0, time.perf_counter() - started, reply["text"]))
-    hit_ours = sum("three working days" in t.text.lower() for t in ours)
+    hit_ours = sum("three working days" in t.text.lower() for t in ours + cold)
     hit_peer = sum("three working days" in t.text.lower() for t in peer)
-    ours_s, peer_s = [t.total for t in ours], [t.total for t in peer]
-    rows = [[f"20-page contract: {question}", s_spread(ours_s), s_spread(peer_s),
-             ratio_spread(ratios(ours_s, peer_s)), f"{hit_ours}/{len(ours)}",
+    ours_s, cold_s, peer_s = [t.total for t in ours], [t.total for t in cold], [t.total for t in peer]
+    rows = [[f"20-page contract: {question}", s_spread(ours_s), s_spread(cold_s), s_spread(peer_s),
+             ratio_spread(ratios(ours_s, peer_s)), f"{hit_ours}/{len(ours) + len(cold)}",
              f"{hit_peer}/{len(peer)}"]]  # fmt: skip
     headline = (
-        f"a question on a 20-page contract: {s_spread([t.total for t in ours])} s in total (target ≤ 8 s)"
+        f"a question on a 20-page contract: {s_spread(ours_s)} s in total in the chat, "
+        f"{s_spread(cold_s)} s as a first question from the CLI (target ≤ 8 s)"
     )
     return rows, headline
 
 
 def _filler(n: int) -> list[str]:
+    """A page of a contract as dense as a real one (about 250 tokens), so that 20 of them are too long to go
+    to the model whole and the question is answered from retrieved passages."""
     topics = ["Definitions", "Scope of services", "Fees", "Invoicing", "Taxes", "Confidentiality",
               "Intellectual property", "Warranties", "Indemnities", "Insurance", "Audit", "Subcontracting",
               "Data protection", "Force majeure", "Assignment", "Term", "Notices", "Termination",
               "Governing law", "Entire agreement"]  # fmt: skip
-    topic = topics[n - 1]
-    return [f"Article {n} {topic}", f"The provisions on {topic.lower()} apply to both parties.",
-            f"Each party performs its {topic.lower()} duties in good faith.",
-            "Changes to this article are made in writing and signed by both parties."]  # fmt: skip
+    topic = topics[n - 1].lower()
+    return [
+        f"Article {n} {topics[n - 1]}",
+        f"{n}.1 The provisions on {topic} apply to both parties from the effective date.",
+        f"{n}.2 Each party performs its {topic} duties in good faith and with due care.",
+        f"{n}.3 A party that fails in its {topic} duties remedies the failure within 30 days.",
+        f"{n}.4 The other party may claim the costs it incurred because of such a failure.",
+        f"{n}.5 Records on {topic} are kept for five years and shown on reasonable request.",
+        f"{n}.6 Disputes on {topic} are first discussed by the project managers of both parties.",
+        f"{n}.7 Where they do not agree within 14 days, the matter goes to the steering committee.",
+        f"{n}.8 Costs of {topic} are borne by the party that causes them unless agreed otherwise.",
+        f"{n}.9 Changes to this article are made in writing and signed by both parties.",
+        f"{n}.10 Nothing in this article limits the rights of either party under the law.",
+    ]
 
 
 def _peer(pdf: bytes) -> tuple[Any, argparse.Namespace, list[dict]]:
@@ -269,11 +295,22 @@ def report(
         "",
         *table(["document: follow-up", "TTFT", "total"], follow_rows),
         "",
-        "A question whose answer is on page 17 of a 20-page scanned contract (too long to go to the model "
-        "whole: retrieved passages), against the naive peer (its text truncated to 3,000 tokens):",
+        "A question whose answer is on page 17 of a 20-page scanned contract (about 4,000 tokens: too long "
+        "to go to the model whole, so it is answered from retrieved passages), against the naive peer (its "
+        "text truncated to 3,000 tokens). In the chat: the document prepared when it arrived (its passages "
+        "embedded); first question: nothing prepared, as from the CLI. The ratio is the chat's ÷ the peer's.",
         "",
         *table(
-            ["document: question", "total ours", "total peer", "ratio", "ours right", "peer right"], long_rows
+            [
+                "document: question",
+                "total ours (chat)",
+                "total ours (first question)",
+                "total peer",
+                "ratio",
+                "ours right",
+                "peer right",
+            ],
+            long_rows,
         ),
     ]
     headline = [

@@ -20,6 +20,7 @@ from ..backends.base import Backend, Message
 from ..backends.replies import trim_repetition
 from ..documents.model import Document
 from ..languages import language_of
+from ..retrieval.embeddings import embed_passages
 from ..retrieval.search import Passage, build_passages
 from ..settings import Settings
 from .answer_checks import check_values
@@ -122,10 +123,12 @@ def prepare(
     documents: Sequence[Document], backend: Backend, settings: Settings, lang: str | None = None
 ) -> bool:
     """Evaluate the documents' part of an ask prompt now (a chat does it when a document arrives), so that
-    the questions that follow start from there. False when they are too long to go to the model whole."""
+    the questions that follow start from there. False when they are too long to go to the model whole: then
+    their passages are embedded now instead, so a question embeds only itself."""
     read = read_pages(documents, None, lang, settings)
     context = whole_documents(read)
     if not fits_whole(context, backend, settings):
+        embed_passages([passage.text for passage in build_passages(read.pages)])
         return False
     parts = prompts.parts("ask", "en", backend.profile.name)
     messages = prompts.messages(
