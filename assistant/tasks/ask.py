@@ -18,10 +18,10 @@ from .. import prompts
 from ..answer import Answer, Citation
 from ..backends.base import Backend, Message
 from ..backends.replies import trim_repetition
-from ..documents.model import Document
+from ..documents.model import Document, Page
 from ..languages import language_of
 from ..retrieval.embeddings import embed_passages
-from ..retrieval.search import Passage, build_passages
+from ..retrieval.search import RELEVANCE_THRESHOLD, Passage, build_passages, retrieve
 from ..settings import Settings
 from .answer_checks import check_values
 from .evidence import Evidence, fits_whole, gather, whole_documents
@@ -105,6 +105,9 @@ def ask(
     answer = Answer("ask", checked.text, [], notes, cached=False)
     if kind == "fact":
         answer.citations = _cite(checked.text, retrieved, all_regions)
+        if not answer.citations and (meant := _cite_by_meaning(checked.text, question, read.pages)):
+            answer.citations = meant
+            notes.append("cited by meaning: the answer is not worded as the page is (another language)")
     else:
         answer.citations, answer.extra["item_citations"] = _cite_items(checked.text, retrieved, all_regions)
     if kind == "list":
@@ -176,6 +179,23 @@ def _cite(text: str, retrieved: Sequence[Located], all_regions: Sequence[Located
     # Ground in the evidence first: the answer came from it.
     found = ground_answer(text, retrieved) or ground_answer(text, all_regions)
     return found or locate_same_date(text, all_regions)
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _cite_by_meaning(text: str, question: str, pages: Sequence[tuple[str, Page]]) -> list[Citation]:
+    """The passage that best matches the question with its answer, for an answer worded otherwise than its
+    page (a Chinese answer from an English contract): only when it holds every number the answer gives, or,
+    for an answer without numbers, when it is close in meaning."""
+    numbers = set(_NUMBER.findall(text.replace(",", "")))
+    hits = retrieve(f"{question}\n{text}", build_passages(pages), k=3, token_budget=300)
+    for hit in sorted(hits, key=lambda h: -h.score):
+        held = set(_NUMBER.findall(hit.passage.text.replace(",", "")))
+        if (numbers and numbers <= held) or (not numbers and hit.semantic >= RELEVANCE_THRESHOLD):
+            p = hit.passage
+            return [Citation(p.file, p.page, region, p.page_size) for region in p.regions]
+    return []
 
 
 def _cite_items(
