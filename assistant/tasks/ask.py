@@ -29,6 +29,7 @@ from .grounding import Located, ground_answer, locate_same_date, located_regions
 from .injection import guard_answer
 from .lists import missing_items
 from .math import is_math_question, solve_math
+from .parties import is_echo, party_name
 from .questions import wants_list, wants_summary
 from .read import elapsed_ms, read_pages
 from .request import Progress, TokenSink, Turn
@@ -84,6 +85,15 @@ def ask(
         keep_prefix=evidence.context if evidence.whole else None,
     )
     text = _stream_answer(reply, on_token)
+    # "Who is Party A?" answered "Party A" (or not at all): the contract line that names the party.
+    unanswered = is_echo(text, question) or text.upper().startswith(NOT_FOUND)
+    if kind == "fact" and unanswered and (named := party_name(question, all_regions)) is not None:
+        name, (file, page, size, region) = named
+        notes.append("the party's name is read from the line of the contract that names it")
+        if on_token:
+            on_token(f"\n\n{name}")
+        citations = [Citation(file, page, region, size)]
+        return Answer("ask", name, citations, notes, cached=False, elapsed_ms=elapsed_ms(started))
     if text.upper().startswith(NOT_FOUND):
         notes.append("the model found no answer in the documents" if evidence.whole else
                      "the model found no answer in the retrieved excerpts")  # fmt: skip
