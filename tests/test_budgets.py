@@ -123,7 +123,9 @@ def test_three_bombs_beside_a_normal_read(tmp_path: Path):
             assert response.status_code == 422, response.text
             assert response.json()["error"]["code"] == "page_too_slow"
             assert "page 1" in response.json()["error"]["message"]
-            assert seconds < 4 * budget, seconds
+            # Stopped by its budget: unbudgeted, one bomb ran past 120 s. Three bombs on two page workers
+            # wait for each other and for a killed worker's replacement, longer on a busy machine.
+            assert seconds < 9 * budget, seconds
         first_bomb_answer = min(seconds for _, seconds in bomb_answers)
         last_bomb_answer = max(seconds for _, seconds in bomb_answers)
         print(
