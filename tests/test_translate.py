@@ -88,3 +88,24 @@ def test_the_glossary_gives_the_terms_the_text_uses():
 def test_numbered_lines_are_read_back_by_number():
     assert numbered_lines("2. two\n1. one\n3) three\nnoise", 3) == {1: "two", 0: "one", 2: "three"}
     assert numbered_lines("just text", 2) is None
+
+
+def test_the_reply_stops_at_its_last_line_and_at_a_numbered_loop():
+    from assistant.tasks.translate import _streamed_lines
+
+    closed = []
+
+    def model(lines):  # stands for the model's stream: what it writes past the blocks it was given
+        try:
+            yield from lines
+        finally:
+            closed.append(True)
+
+    shown: list[str] = []
+    reply = _streamed_lines(
+        model(["1. Shelf life\n2. Ingredients\n", "3. Net content\n4. Made up\n"]), shown.append, 3
+    )
+    assert reply == "1. Shelf life\n2. Ingredients\n3. Net content" and shown[-1] == "Net content\n"
+    assert closed == [True], "the model's stream is closed as soon as the last line is in"
+    looping = model(f"{i}. Avoid close contact\n" for i in range(1, 60))
+    assert _streamed_lines(looping, None, 40).count("Avoid close contact") == 3

@@ -126,7 +126,8 @@ def translate_blocks(
     )  # fmt: skip
     # Room for the translation; a model that reads the image writes the text it read out first.
     budget = (48 + 3 * sum(len(text) for text in blocks)) * (2 if images else 1)
-    reply = _streamed_lines(backend.generate(messages, images=images, max_tokens=budget), on_token)
+    pieces = backend.generate(messages, images=images, max_tokens=budget)
+    reply = _streamed_lines(pieces, on_token, len(blocks))
     by_number = numbered_lines(reply, len(blocks))
     if by_number is None:  # not numbered (a vision model's own format): its lines as they are
         return [line.strip() for line in reply.splitlines() if line.strip()]
@@ -176,17 +177,38 @@ def _complete(source: str, translation: str | None, target: str) -> bool:
     return all(number in squeezed for number in _DIGITS.findall(source.replace(" ", "")))
 
 
-def _streamed_lines(pieces: Iterable[str], on_token: TokenSink | None) -> str:
-    """The whole reply; each finished line goes to `on_token` without its number as soon as it is written."""
-    text, shown = "", 0
-    for piece in pieces:
-        text += piece
-        while on_token and (end := text.find("\n", shown)) >= 0:
-            _show_line(text[shown:end], on_token)
-            shown = end + 1
+def _streamed_lines(pieces: Iterable[str], on_token: TokenSink | None, count: int) -> str:
+    """The whole reply; each finished line goes to `on_token` without its number as soon as it is written.
+
+    The reply stops at its last block's line (what a model writes after it was not asked for) and at a line
+    that repeats the two before it (a loop that numbers each copy, which the backends' guard cannot see)."""
+    text, shown, seen = "", 0, []
+    try:
+        for piece in pieces:
+            text += piece
+            while (end := text.find("\n", shown)) >= 0:
+                line, shown = text[shown:end], end + 1
+                if on_token:
+                    _show_line(line, on_token)
+                if _last_line(line, count, seen):
+                    return reply_text([text[:shown]])
+    finally:
+        close = getattr(pieces, "close", None)
+        if close is not None:
+            close()
     if on_token and text[shown:].strip():
         _show_line(text[shown:], on_token)
     return reply_text([text])
+
+
+def _last_line(line: str, count: int, seen: list[str]) -> bool:
+    match = _NUMBERED.match(line)
+    if not match:
+        return False
+    body = match.group(2).strip()
+    looping = len(seen) >= 2 and seen[-1] == seen[-2] == body
+    seen.append(body)
+    return int(match.group(1)) >= count or looping
 
 
 def _show_line(line: str, on_token: TokenSink) -> None:
