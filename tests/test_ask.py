@@ -5,6 +5,8 @@ that is smaller than the contract."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from assistant.backends.registry import get_backend
@@ -78,7 +80,7 @@ def test_cross_language_retrieval_finds_the_clause(english, backend, passages_on
     # Answered in Chinese; the institution's name may stay in English, in part or in whole.
     text = answer["text"]
     assert "Shanghai International Arbitration" in text or ("上海" in text and "Arbitration" in text), answer
-    assert any("searched the documents in English" in note for note in answer["notes"]), answer["notes"]
+    assert any("the question in English too" in note for note in answer["notes"]), answer["notes"]
     assert 4 in _pages(answer)
 
 
@@ -98,6 +100,17 @@ def test_a_list_question_cites_every_item(english, backend, settings):
     assert all(item["citations"] for item in items), items
     text = answer["text"].lower()
     assert "5 working days" in text and "data loss" in text, answer["text"]
+    assert _pages(answer) == {3}, answer["citations"]
+
+
+def test_a_list_asked_in_chinese_about_an_english_contract_is_answered_in_chinese(english, backend, settings):
+    answer = _ask([english], "乙方的违约责任有哪些？", backend, settings)
+    items = answer.get("item_citations")
+    assert items and len(items) >= 2, answer
+    assert all(item["citations"] for item in items), items
+    # Each item is in the question's language, the clause's numbers kept ("5 working days": 5个工作日).
+    assert all(re.search(r"[\u4e00-\u9fff]", item["text"]) for item in items), items
+    assert "5" in answer["text"], answer["text"]
     assert _pages(answer) == {3}, answer["citations"]
 
 

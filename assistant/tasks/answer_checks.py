@@ -137,20 +137,33 @@ def mentions(text: str) -> list[_Mention]:
 def check_values(answer: str, question: str, evidence: Sequence[str]) -> Checked:
     """The answer with each value re-derived from the clause that matches the question, or dropped when the
     evidence does not hold it. `evidence`: the texts the model was shown (a passage's lines together)."""
-    wanted_order = ordinals(question)
-    wanted_party = parties(question)
     said = [m for text in evidence for m in mentions(text.replace("\n", " "))]
-    checked = Checked(answer)
-    for match in list(_VALUE.finditer(answer)):
+    notes: list[str] = []
+    edits: list[tuple[int, int, str]] = []  # (start, end, value) in the answer as the model wrote it
+    dropped: list[str] = []
+    for match in _VALUE.finditer(answer):
         value = match.group(0).strip()
         if not _is_value(value):
             continue
+        at = match.start() + len(match.group(0)) - len(match.group(0).lstrip())
         holding = [m for m in said if _same(m.value, value)]
         if not holding:
             if _kind(value) != "number":  # a bare count may be the model's own ("3 items"); an amount may not
-                checked.text = _drop_clause(checked.text, value)
-                checked.notes.append(f"{value!r} is not in the text the answer came from; it was dropped")
+                dropped.append(value)
+                notes.append(f"{value!r} is not in the text the answer came from; it was dropped")
             continue
+        if (scaled := _scaled(value, answer[at + len(value) :], evidence)) is not None:
+            edits.append((at, at + len(value), scaled))
+            notes.append(f"{value!r} is {scaled!r} in the text; the answer had dropped its scale")
+            continue
+        if (led := _as_led(answer[:at], value, evidence)) is not None:
+            edits.append((at, at + len(value), led))
+            notes.append(f"{value!r} stands elsewhere in the text; after the answer's words it says {led!r}")
+            continue
+        # An item naming its own day or party ("- 第一天支付1%") is checked against that, not the question.
+        own = _clause_at(answer, at)
+        wanted_order = ordinals(own) or ordinals(question)
+        wanted_party = parties(own) or parties(question)
         if not wanted_order and not wanted_party:
             continue
         if any(_belongs(m, wanted_order, wanted_party) for m in holding):
@@ -163,12 +176,80 @@ def check_values(answer: str, question: str, evidence: Sequence[str]) -> Checked
             )
         )
         if len(better) == 1:
-            checked.text = checked.text.replace(value, better[0], 1)
-            checked.notes.append(
+            edits.append((at, at + len(value), better[0]))
+            notes.append(
                 f"{value!r} belongs to another part of the clause than the one the question asks about; "
                 f"the text says {better[0]!r} there"
             )
-    return checked
+    text = answer
+    for start, end, value in sorted(edits, reverse=True):
+        text = text[:start] + value + text[end:]
+    for value in dropped:
+        text = _drop_clause(text, value)
+    return Checked(text, notes)
+
+
+def _clause_at(text: str, at: int) -> str:
+    """The clause (between punctuation) of `text` that holds position `at`."""
+    starts = [m.end() for m in _CLAUSE.finditer(text, 0, at)]
+    stop = _CLAUSE.search(text, at)
+    return text[(starts[-1] if starts else 0) : stop.start() if stop else len(text)]
+
+
+LEAD_CHARS = {"zh": 4, "en": 8}  # the answer's words just before a value that must lead to it in the text
+_GAP = 2  # characters allowed between those words and the value ("的", ":")
+
+
+def _as_led(before: str, value: str, evidence: Sequence[str]) -> str | None:
+    """The value the text gives right after the words the answer puts before `value` (`before`: the answer
+    up to it), when the text never follows them with `value` itself: the model copied the sentence and
+    took its number from the next one ("应付未付款的百分之五" where the text says "应付未付款的万分之五";
+    its 百分之五 is the cap after it)."""
+    before = _squeeze(before)
+    size = LEAD_CHARS["zh" if before and "\u3400" <= before[-1] <= "\u9fff" else "en"]
+    lead = before[-size:]
+    if len(lead) < size:
+        return None
+    followers = set()
+    for text in evidence:
+        hay = _squeeze(text)
+        start = hay.find(lead)
+        while start >= 0:
+            rest = hay[start + len(lead) : start + len(lead) + _GAP + 24]
+            match = _VALUE.search(rest)
+            if match and match.start() <= _GAP and not any(ch.isdigit() for ch in rest[: match.start()]):
+                followers.add(match.group(0))
+            start = hay.find(lead, start + 1)
+    if not followers or any(_same(said, _squeeze(value)) for said in followers):
+        return None
+    same_kind = {said for said in followers if _kind(said) == _kind(value)}
+    return same_kind.pop() if len(same_kind) == 1 else None
+
+
+_SCALE = re.compile(r"\s*(million|billion|thousand|mn|bn|万|亿|千)(?![a-z])", re.IGNORECASE)
+
+
+def _scaled(value: str, after: str, evidence: Sequence[str]) -> str | None:
+    """`value` with the scale word the text always writes after it ("200" is "200 million" there), when the
+    answer left it out: a number without its million is another amount."""
+    if _SCALE.match(after) or _kind(value) == "rate":
+        return None
+    number = re.escape(value.strip())
+    scales = set()
+    for text in evidence:
+        for match in re.finditer(rf"(?<![\d.,]){number}(?![\d.,]\d)", text):
+            scale = _SCALE.match(text, match.end())
+            if scale is None:
+                return None  # the text also states the bare number
+            scales.add(scale.group(0))
+    if len(scales) != 1:
+        return None
+    return value + scales.pop()
+
+
+def _squeeze(text: str) -> str:
+    """Text without spaces and case, as OCR lines and an answer's words both come to it."""
+    return re.sub(r"\s+", "", text).lower()
 
 
 def _is_value(value: str) -> bool:
@@ -203,11 +284,15 @@ def _ordinal_matches(text: str) -> list[tuple[re.Match[str], tuple[str, int]]]:
     return sorted(found, key=lambda pair: pair[0].start())
 
 
+# A party the clause pays or serves ("向乙方偿付", "to Party B") is not the party it is about.
+_RECIPIENT = re.compile(r"(?:向|给|对|为)\s*[甲乙丙丁]方|\b(?:to|for)\s+party\s+[abcd]\b", re.IGNORECASE)
+
+
 def _belongs(mention: _Mention, wanted_order: set[tuple[str, int]], wanted_party: set[str]) -> bool:
     if wanted_order and mention.ordinal not in wanted_order:
         return False
     # A party is required only where the clause names a party at all ("第二天2%" belongs to whoever is late).
-    named = parties(mention.clause)
+    named = parties(_RECIPIENT.sub(" ", mention.clause))
     return not (wanted_party and named and not named & wanted_party)
 
 

@@ -21,9 +21,15 @@ from ..backends.replies import trim_repetition
 from ..documents.model import Document, Page
 from ..languages import language_of
 from ..retrieval.embeddings import embed_passages
-from ..retrieval.search import RELEVANCE_THRESHOLD, Passage, build_passages, retrieve
+from ..retrieval.search import (
+    RELEVANCE_THRESHOLD,
+    TRANSLATED_ITEM_THRESHOLD,
+    Passage,
+    build_passages,
+    retrieve,
+)
 from ..settings import Settings
-from .answer_checks import check_values
+from .answer_checks import check_values, mentions, numeric
 from .evidence import Evidence, fits_whole, gather, whole_documents
 from .grounding import Located, ground_answer, locate_same_date, located_regions
 from .injection import guard_answer
@@ -33,6 +39,7 @@ from .parties import is_echo, party_name
 from .questions import wants_list, wants_summary
 from .read import elapsed_ms, read_pages
 from .request import Progress, TokenSink, Turn
+from .translate import translate_blocks
 
 NOT_FOUND = "NOT FOUND"
 NOT_FOUND_TEXT = {
@@ -76,6 +83,7 @@ def ask(
         return _not_found(variant, notes, started, on_token)
     notes.extend(evidence.notes)
 
+    across = bool(evidence.carried)  # a Chinese question about an English contract, or back
     messages = _messages(evidence, question, kind, history, backend, variant)
     shown = evidence.pages[: backend.profile.max_images] if backend.sees_images else []
     reply = backend.generate(
@@ -94,6 +102,11 @@ def ask(
             on_token(f"\n\n{name}")
         citations = [Citation(file, page, region, size)]
         return Answer("ask", name, citations, notes, cached=False, elapsed_ms=elapsed_ms(started))
+    if text.upper().startswith(NOT_FOUND) and kind == "list":
+        # A small model reading a contract in another language says NOT FOUND too readily: the passages
+        # are still judged one by one below, and the list is theirs.
+        notes.append("the model listed nothing; the items are the passages judged to answer the question")
+        text = ""
     if text.upper().startswith(NOT_FOUND):
         notes.append("the model found no answer in the documents" if evidence.whole else
                      "the model found no answer in the retrieved excerpts")  # fmt: skip
@@ -119,9 +132,11 @@ def ask(
             answer.citations = meant
             notes.append("cited by meaning: the answer is not worded as the page is (another language)")
     else:
-        answer.citations, answer.extra["item_citations"] = _cite_items(checked.text, retrieved, all_regions)
+        answer.citations, answer.extra["item_citations"] = _cite_items(
+            checked.text, question, retrieved, all_regions, read.pages if across else ()
+        )
     if kind == "list":
-        _complete_list(answer, question, build_passages(read.pages), backend, variant)
+        _complete_list(answer, question, evidence.carried, build_passages(read.pages), backend, variant)
         answer.text = answer.text.strip()
         if not answer.text:
             notes.append("neither the model nor the passages gave an item of the list")
@@ -152,7 +167,12 @@ def prepare(
 
 
 def _messages(
-    evidence: Evidence, question: str, kind: str, history: Sequence[Turn], backend: Backend, variant: str
+    evidence: Evidence,
+    question: str,
+    kind: str,
+    history: Sequence[Turn],
+    backend: Backend,
+    variant: str,
 ) -> list[Message]:
     """The prompt: the documents (or excerpts), the earlier turns, the question and how to answer it.
 
@@ -161,9 +181,12 @@ def _messages(
     """
     profile = backend.profile
     parts = prompts.parts("ask", variant, profile.name)
-    block = parts["summary"] if kind == "summary" else parts["question"].format(question=question)
+    asked = question
+    if evidence.carried:
+        asked += "\n" + parts["carried"].format(carried=evidence.carried)
+    block = parts["summary"] if kind == "summary" else parts["question"].format(question=asked)
     if kind == "list":
-        block += "\n" + parts["list"]
+        block += "\n" + parts["list_across" if evidence.carried else "list"]
     recent = list(history)[-HISTORY_TURNS:]
     if evidence.whole and recent:
         first, *rest = recent
@@ -194,24 +217,38 @@ def _cite(text: str, retrieved: Sequence[Located], all_regions: Sequence[Located
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
-def _cite_by_meaning(text: str, question: str, pages: Sequence[tuple[str, Page]]) -> list[Citation]:
+def _cite_by_meaning(
+    text: str, question: str, pages: Sequence[tuple[str, Page]], threshold: float = RELEVANCE_THRESHOLD
+) -> list[Citation]:
     """The passage that best matches the question with its answer, for an answer worded otherwise than its
     page (a Chinese answer from an English contract): only when it holds every number the answer gives, or,
-    for an answer without numbers, when it is close in meaning."""
-    numbers = set(_NUMBER.findall(text.replace(",", "")))
+    for an answer without numbers, when it ranks first and is close in meaning (`threshold`)."""
+    numbers = _numbers(text)
     hits = retrieve(f"{question}\n{text}", build_passages(pages), k=3, token_budget=300)
-    for hit in sorted(hits, key=lambda h: -h.score):
-        held = set(_NUMBER.findall(hit.passage.text.replace(",", "")))
-        if (numbers and numbers <= held) or (not numbers and hit.semantic >= RELEVANCE_THRESHOLD):
+    for rank, hit in enumerate(sorted(hits, key=lambda h: -h.score)):
+        held = _numbers(hit.passage.text)
+        if (numbers and numbers <= held) or (not numbers and rank == 0 and hit.semantic >= threshold):
             p = hit.passage
             return [Citation(p.file, p.page, region, p.page_size) for region in p.regions]
     return []
 
 
+def _numbers(text: str) -> set[float]:
+    """The numbers a text states, in digits or in Chinese rates (百分之三 is 3, as "3%" is)."""
+    found = {float(n) for n in _NUMBER.findall(text.replace(",", ""))}
+    rates = (numeric(m.value) for m in mentions(text.replace("\n", " ")) if "分之" in m.value)
+    return found | {rate for rate in rates if rate is not None}
+
+
 def _cite_items(
-    text: str, retrieved: Sequence[Located], all_regions: Sequence[Located]
+    text: str,
+    question: str,
+    retrieved: Sequence[Located],
+    all_regions: Sequence[Located],
+    translated_from: Sequence[tuple[str, Page]] = (),
 ) -> tuple[list[Citation], list[dict]]:
-    """A list answer cited item by item: the citations, and each item with the positions of its own."""
+    """A list answer cited item by item: the citations, and each item with the positions of its own.
+    `translated_from`: the pages of items written in another language than theirs, cited by meaning."""
     citations: list[Citation] = []
     items = []
     for line in text.splitlines():
@@ -219,7 +256,10 @@ def _cite_items(
         if not item:
             continue
         positions = []
-        for citation in _cite(item, retrieved, all_regions):
+        found = _cite(item, retrieved, all_regions)
+        if not found and translated_from:
+            found = _cite_by_meaning(item, question, translated_from, TRANSLATED_ITEM_THRESHOLD)
+        for citation in found:
             if citation not in citations:
                 citations.append(citation)
             positions.append(citations.index(citation))
@@ -228,21 +268,34 @@ def _cite_items(
 
 
 def _complete_list(
-    answer: Answer, question: str, passages: list[Passage], backend: Backend, variant: str
+    answer: Answer, question: str, carried: str, passages: list[Passage], backend: Backend, variant: str
 ) -> None:
-    """Add the items the model left out: passages that answer the question, judged one by one."""
+    """Add the items the model left out: passages that answer the question, judged one by one; in the
+    question's language when the documents are in another (`carried`: the question in theirs)."""
     cited = {citation.region.text for citation in answer.citations}
-    added = missing_items(question, passages, cited, backend, variant)
-    for passage in added:
-        text = " ".join(line.strip() for line in passage.text.splitlines())
+    added = missing_items(question, passages, cited, backend, variant, carried)
+    texts = [" ".join(line.strip() for line in passage.text.splitlines()) for passage in added]
+    if carried and texts:
+        texts = translate_blocks(texts, variant, backend, notes=answer.notes)
+        answer.notes.append("the items taken from the passages are translated into the question's language")
+    for passage, text in zip(added, texts, strict=True):
         positions = []
         for region in passage.regions:
             answer.citations.append(Citation(passage.file, passage.page, region, passage.page_size))
             positions.append(len(answer.citations) - 1)
         answer.extra["item_citations"].append({"text": text, "citations": positions})
-        answer.text += f"\n- {text}"
+        answer.text += f"\n{_next_marker(answer.text)} {text}"
     if added:
         answer.notes.append(f"{len(added)} item(s) added from passages the list had left out")
+
+
+_NUMBERED = re.compile(r"^\s*(\d{1,2})[.)、]", re.MULTILINE)
+
+
+def _next_marker(text: str) -> str:
+    """How the next item of a list starts: its number when the list is numbered, else a dash."""
+    numbers = _NUMBERED.findall(text)
+    return f"{int(numbers[-1]) + 1}." if numbers else "-"
 
 
 def _not_found(

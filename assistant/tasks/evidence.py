@@ -28,6 +28,7 @@ class Evidence:
     hits: list[Hit]  # the passages shown
     pages: list[tuple[str, Page]]  # the pages they are on, for a backend that sees images
     notes: list[str] = field(default_factory=list)
+    carried: str = ""  # the question in the documents' language, when it is asked in another
 
 
 def whole_documents(read: ReadPages) -> str:
@@ -55,18 +56,21 @@ def gather(
     if not passages:
         return None
     whole = whole_documents(read)
-    if fits_whole(whole, backend, settings):
-        # The model reads it all (and says NOT FOUND itself): nothing needs choosing, nothing is refused.
-        return Evidence(whole, True, [Hit(p, 1.0, 0.0, 0.0) for p in passages], list(read.pages))
     notes: list[str] = []
-    query = question
     document_language = text_language(whole)
+    carried = ""
     if text_language(question) != document_language:
+        # A small model reading a Chinese contract for an English question says NOT FOUND far less often
+        # when it is also given the question in Chinese; retrieval searches with both.
         carried = carry_over(question, document_language, backend)
         if carried:
-            query = f"{question}\n{carried}"
             name = LANGUAGE_NAMES.get(document_language, document_language)
-            notes.append(f"searched the documents in {name} too: {carried}")
+            notes.append(f"the question in {name} too: {carried}")
+    if fits_whole(whole, backend, settings):
+        # The model reads it all (and says NOT FOUND itself): nothing needs choosing, nothing is refused.
+        hits = [Hit(p, 1.0, 0.0, 0.0) for p in passages]
+        return Evidence(whole, True, hits, list(read.pages), notes, carried)
+    query = f"{question}\n{carried}" if carried else question
     many = kind != "fact"
     budget = max(120, settings.prompt_tokens * (2 if many else 1) - estimate_tokens(question))
     hits = retrieve(query, passages, k=LIST_PASSAGES if many else FACT_PASSAGES, token_budget=budget)
@@ -77,7 +81,7 @@ def gather(
         return None
     shown = list(dict.fromkeys((hit.passage.file, hit.passage.page) for hit in hits))
     pages = [(name, read.page(name, number)) for name, number in shown]
-    return Evidence(numbered(hits), False, hits, pages, notes)
+    return Evidence(numbered(hits), False, hits, pages, notes, carried)
 
 
 def numbered(hits: Sequence[Hit]) -> str:

@@ -27,9 +27,12 @@ def missing_items(
     cited_texts: set[str],
     backend: Backend,
     variant: str,
+    carried: str = "",
 ) -> list[Passage]:
-    """Passages that answer the question (in the model's judgement) and that no item cites, in order."""
-    ranked = retrieve(question, list(passages), k=CANDIDATES, token_budget=10**6)
+    """Passages that answer the question (in the model's judgement) and that no item cites, in order.
+    `carried`: the question in the documents' language, when it is asked in another."""
+    query = f"{question}\n{carried}" if carried else question
+    ranked = retrieve(query, list(passages), k=CANDIDATES, token_budget=10**6)
     ranked.sort(key=lambda hit: -hit.score)
     profile = backend.profile
     asked_about = parties(question)
@@ -42,7 +45,7 @@ def missing_items(
         named = parties(passage.text)
         if asked_about and named and not named & asked_about:
             continue  # "Party B's liabilities": a clause about Party A alone is none of them
-        messages = prompts.messages("judge", variant, profile.name, question=question, passage=passage.text)
+        messages = prompts.messages("judge", variant, profile.name, question=query, passage=passage.text)
         if reply_text(backend.generate(messages, max_tokens=2)).upper().startswith("YES"):
             found.append(passage)
     order = {id(p): i for i, p in enumerate(passages)}

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 
 from .. import prompts
-from ..answer import Answer
+from ..answer import Answer, Citation
 from ..backends.base import Backend
 from ..documents.model import Page
 from . import mathsolve
@@ -101,7 +101,8 @@ def solve_math(
         if on_token:
             on_token(piece)
     notes.append("not checked: sympy could not solve the problem, the model answered it")
-    return Answer("ask", reply_text(pieces), [], notes)
+    text = reply_text(pieces)
+    return Answer("ask", text, _problem_citations(text, regions), notes)
 
 
 def _program_answer(
@@ -118,9 +119,24 @@ def _program_answer(
     if on_token:
         on_token(text)
     note = parts["checked"] if outcome.checked else parts["computed"]
-    # The numbers the program took from the page are what it can be checked against: cite where they stand.
-    citations = ground_answer(" ".join(re.findall(r"\d+(?:\.\d+)?", program)), regions)
-    return Answer("ask", text, citations, [note])
+    return Answer("ask", text, _problem_citations(program, regions), [note])
+
+
+MAX_PROBLEM_LINES = 4
+
+
+def _problem_citations(worked: str, regions: Sequence[Located]) -> list[Citation]:
+    """Where the problem stands on the page: the lines holding the numbers the working took from it, else
+    the lines that pose it (an instruction such as "Find the area", an equation)."""
+    found = ground_answer(" ".join(re.findall(r"\d+(?:\.\d+)?", worked)), regions)
+    if found:
+        return found
+    posing = [
+        (file, page, size, region)
+        for file, page, size, region in regions
+        if _PROBLEM_CUES.search(region.text) or mathsolve.find_equations(region.text)
+    ]
+    return [Citation(file, page, region, size) for file, page, size, region in posing[:MAX_PROBLEM_LINES]]
 
 
 def _as_asked(outcome: Outcome, wording: str) -> str:
