@@ -58,6 +58,16 @@ def test_a_word_problem(settings):
     assert _checked(answer), answer["notes"]
 
 
+def test_final_answer_only_is_the_result_alone(settings):
+    lines = [
+        "A rectangle is 3 cm longer than it is wide.",
+        "Its perimeter is 26 cm. Find its width in cm.",
+    ]
+    answer = _solve(lines, "Solve the word problem. Final answer only.", settings)
+    assert answer["text"].replace("5.0", "5") == "5", answer  # no "Answer:", no working
+    assert answer["citations"], "the problem is cited on the photo"
+
+
 @pytest.mark.parametrize(
     "program",
     [

@@ -189,6 +189,8 @@ def _messages(
         block += "\n" + parts["list_across" if evidence.carried else "list"]
     recent = list(history)[-HISTORY_TURNS:]
     if evidence.whole and recent:
+        # The first turn as it was asked (its evaluated state is reused); later ones are the bare question,
+        # the instructions being in the conversation already: a follow-up evaluates few tokens of its own.
         first, *rest = recent
         messages = prompts.messages(
             "ask", profile.prompt_variant(variant), profile.name, context=evidence.context,
@@ -196,9 +198,10 @@ def _messages(
         )  # fmt: skip
         messages.append({"role": "assistant", "content": first.answer})
         for turn in rest:
-            messages.append({"role": "user", "content": parts["question"].format(question=turn.question)})
+            messages.append({"role": "user", "content": parts["again"].format(question=turn.question)})
             messages.append({"role": "assistant", "content": turn.answer})
-        messages.append({"role": "user", "content": block})
+        again = parts["again"].format(question=asked) if kind == "fact" else block
+        messages.append({"role": "user", "content": again})
         return messages
     if recent:
         turns = "\n".join(parts["turn"].format(question=t.question, answer=t.answer) for t in recent)

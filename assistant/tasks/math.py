@@ -36,7 +36,19 @@ _PROBLEM_CUES = re.compile(
 )
 # A question that asks outright for a solution: the page is a problem even when it states no cue of its own.
 _ASKS_TO_SOLVE = re.compile(
-    r"^\s*(?:solve|calculate|work (?:it|this) out)\b|这道题|解题|算一下", re.IGNORECASE
+    r"^\s*(?:solve|calculate|work (?:it|this) out)\b|\b(?:word|math|geometry) problem\b"
+    r"|这道题|解题|解答|求解|应用题|算一下",
+    re.IGNORECASE,
+)
+# "Final answer only", "只写最终结果": the answer is the result alone, without the working.
+_RESULT_ONLY = re.compile(
+    r"\b(?:(?:give |write )?only the (?:final )?(?:answer|result)|(?:final )?answer only|just the (?:final )?"
+    r"(?:answer|result)|the (?:equation|result|number) only)\b"
+    r"|只(?:写|给出?|要|需要?|输出)(?:最终|最后)?(?:的)?(?:结果|答案)",
+    re.IGNORECASE,
+)
+_FINAL_LINE = re.compile(
+    r"^\s*(?:\*\*)?(?:final answer|answer|答案|最终答案)(?:\*\*)?\s*[:：]\s*(.+)$", re.I | re.M
 )
 PROGRAM_TOKENS = 240
 MODEL_ANSWER_TOKENS = 200  # a few short steps and the answer: more only runs the clock on a CPU
@@ -91,31 +103,41 @@ def solve_math(
         backend.generate(prompts.messages("math", variant, profile.name, **values), max_tokens=PROGRAM_TOKENS)
     )
     outcome = run_program(program)
+    result_only = bool(_RESULT_ONLY.search(question))
     if outcome.answer is not None and outcome.checked is not False:
-        return _program_answer(outcome, program, text + "\n" + question, variant, regions, on_token)
+        wording = text + "\n" + question
+        return _program_answer(outcome, program, wording, variant, regions, on_token, result_only)
     notes = [f"the program the model wrote gave no answer ({outcome.error or 'it did not check'})"]
     messages = prompts.messages("math_free", variant, profile.name, **values)
     pieces = []
     for piece in backend.generate(messages, max_tokens=MODEL_ANSWER_TOKENS):
         pieces.append(piece)
-        if on_token:
+        if on_token and not result_only:  # the working streams; a result alone comes at the end
             on_token(piece)
     notes.append("not checked: sympy could not solve the problem, the model answered it")
-    text = reply_text(pieces)
-    return Answer("ask", text, _problem_citations(text, regions), notes)
+    worked = reply_text(pieces)
+    final = _FINAL_LINE.findall(worked)
+    reply = final[-1].strip() if result_only and final else worked
+    if on_token and result_only:
+        on_token(reply)
+    return Answer("ask", reply, _problem_citations(worked, regions), notes)
 
 
 def _program_answer(
     outcome: Outcome, program: str, wording: str, variant: str, regions: Sequence[Located],
-    on_token: TokenSink | None,
+    on_token: TokenSink | None, result_only: bool = False,
 ) -> Answer:  # fmt: skip
+    """The result first, then how the program got it; `result_only`: the result alone, as asked."""
     parts = prompts.parts("math", variant)
     value = _as_asked(outcome, wording)
     names = outcome.solved_for
     answer = f"{names[0]} = {value}" if len(names) == 1 and not value.startswith("{") else value.strip("{}")
     answer = answer.replace(": ", " = ") if outcome.answer and outcome.answer.startswith("{") else answer
     steps = "; ".join(line.strip() for line in program.splitlines() if line.strip() and "```" not in line)
-    text = parts["answer"].format(answer=answer) + "\n" + parts["steps"].format(steps=steps)
+    if result_only:
+        text = value.strip("{}").replace(": ", " = ") if len(names) == 1 else answer
+    else:
+        text = parts["answer"].format(answer=answer) + "\n" + parts["steps"].format(steps=steps)
     if on_token:
         on_token(text)
     note = parts["checked"] if outcome.checked else parts["computed"]
