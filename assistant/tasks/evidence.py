@@ -4,11 +4,13 @@ part of the prompt is then kept and reused), otherwise the passages retrieval pi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .. import prompts
 from ..backends.base import Backend
+from ..backends.openai_client import ModelServerError
 from ..documents.model import Page
 from ..languages import LANGUAGE_NAMES, language_of, text_language
 from ..retrieval.search import Hit, Passage, build_passages, estimate_tokens, is_relevant, retrieve
@@ -19,6 +21,8 @@ from .replies import reply_text
 FACT_PASSAGES = 6
 LIST_PASSAGES = 12  # a list question wants every clause that answers it, across pages
 QUERY_TOKENS = 60  # the question carried over to the documents' language
+MAX_CARRIED_CHARS = 300
+_MARKUP = re.compile(r"<\|?[^<>\n]{0,40}\|?>")  # "<|im_start|>", "<image>": tokens, not words of a question
 
 
 @dataclass
@@ -95,8 +99,15 @@ def carry_over(question: str, language: str, backend: Backend) -> str:
     profile = backend.profile
     variant = profile.prompt_variant(language_of(question))
     messages = prompts.messages("query", variant, profile.name, question=question, language=name)
-    text = reply_text(backend.generate(messages, max_tokens=QUERY_TOKENS))
-    return text.splitlines()[0].strip() if text else ""
+    try:
+        text = reply_text(backend.generate(messages, max_tokens=QUERY_TOKENS))
+    except ModelServerError:
+        # An aid, not the answer: a server that takes no text-only request (`transformers serve` with
+        # some vision models) still answers the question itself, with the page image.
+        return ""
+    carried = _MARKUP.sub(" ", text.splitlines()[0] if text else "").strip()[:MAX_CARRIED_CHARS]
+    # A reply that is not in that language is no translation (a confused or broken model): not used.
+    return carried if carried and text_language(carried) == language else ""
 
 
 def _with_headings(

@@ -85,6 +85,7 @@ def solve_math(
     if not text.strip():
         return None
     result = mathsolve.solve(text)
+    result_only = bool(_RESULT_ONLY.search(question))
     if result is not None:
         if result.checked:
             note = "checked with sympy: the solution satisfies the equation"
@@ -92,9 +93,10 @@ def solve_math(
             note = "solved with sympy: the equation has no single solution (see the answer)"
         else:
             note = "not checked: sympy could not confirm the solution"
+        shown = (result.answer or result.explanation) if result_only else result.explanation
         if on_token:
-            on_token(result.explanation)
-        return Answer("ask", result.explanation, locate(result.problem, regions), [note])
+            on_token(shown)
+        return Answer("ask", shown, locate(result.problem, regions), [note])
     if not (mathsolve.find_equations(text) or _PROBLEM_CUES.search(text) or _ASKS_TO_SOLVE.search(question)):
         return None
     profile = backend.profile
@@ -103,7 +105,6 @@ def solve_math(
         backend.generate(prompts.messages("math", variant, profile.name, **values), max_tokens=PROGRAM_TOKENS)
     )
     outcome = run_program(program)
-    result_only = bool(_RESULT_ONLY.search(question))
     if outcome.answer is not None and outcome.checked is not False:
         wording = text + "\n" + question
         return _program_answer(outcome, program, wording, variant, regions, on_token, result_only)
@@ -135,7 +136,7 @@ def _program_answer(
     answer = answer.replace(": ", " = ") if outcome.answer and outcome.answer.startswith("{") else answer
     steps = "; ".join(line.strip() for line in program.splitlines() if line.strip() and "```" not in line)
     if result_only:
-        text = value.strip("{}").replace(": ", " = ") if len(names) == 1 else answer
+        text = answer
     else:
         text = parts["answer"].format(answer=answer) + "\n" + parts["steps"].format(steps=steps)
     if on_token:
