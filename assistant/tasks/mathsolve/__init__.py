@@ -9,11 +9,33 @@ variables, `sqrt`/`pi`, `+ - * / ( )` and single-digit powers, so no names or at
 and no power tower (9^9^9) can make sympy compute a huge number.
 """
 
-from .display import pretty
-from .equation import MAX_DEGREE, Equation, parse_equation
-from .recognise import MAX_DIGITS, MAX_EQUATION, MAX_TEXT, find_equations
-from .solve import MAX_CANDIDATES, MathResult, check, solve
+from __future__ import annotations
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .display import pretty
+    from .equation import MAX_DEGREE, Equation, parse_equation
+    from .recognise import MAX_DIGITS, MAX_EQUATION, MAX_TEXT, find_equations
+    from .solve import MAX_CANDIDATES, MathResult, check, solve
+
+# Names and the module that holds them: imported on first use, so that a task that never meets math
+# (a translation, an extraction, most questions) does not pay for importing sympy (about 0.5 s).
+_WHERE = {
+    "pretty": "display",
+    "MAX_DEGREE": "equation",
+    "Equation": "equation",
+    "parse_equation": "equation",
+    "MAX_DIGITS": "recognise",
+    "MAX_EQUATION": "recognise",
+    "MAX_TEXT": "recognise",
+    "find_equations": "recognise",
+    "MAX_CANDIDATES": "solve",
+    "MathResult": "solve",
+    "check": "solve",
+    "solve": "solve",
+}
 __all__ = [
     "MAX_CANDIDATES",
     "MAX_DEGREE",
@@ -28,3 +50,13 @@ __all__ = [
     "pretty",
     "solve",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    # Every name at once: importing the submodule `solve` sets this package's `solve` to the module,
+    # which the function of that name must then replace.
+    for each, module in _WHERE.items():
+        globals()[each] = getattr(import_module(f".{module}", __name__), each)
+    return globals()[name]
