@@ -13,6 +13,13 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+def system_prompt(messages: Sequence[dict[str, Any]]) -> str | None:
+    """A task's fixed instructions, to pass as `keep_prefix`: their evaluated state is kept (in memory and
+    in the cache folder), so the next call with the same instructions, from any process, starts after them."""
+    first = messages[0] if messages else None
+    return str(first["content"]) if first and first.get("role") == "system" and first.get("content") else None
+
+
 def reply_text(pieces: Iterable[str]) -> str:
     """The whole reply, a looping tail cut back to one copy."""
     return trim_repetition("".join(pieces)).strip()

@@ -26,7 +26,7 @@ from ..errors import ArgumentError
 from ..languages import LANGUAGE_NAMES, foreign_script, language_name, text_language
 from ..settings import Settings
 from .read import elapsed_ms, read_pages
-from .replies import in_parallel, reply_text
+from .replies import in_parallel, reply_text, system_prompt
 from .request import Progress, TokenSink
 
 BATCH_BLOCKS = 16  # blocks per model call: enough context for consistent terms, short enough to stay fast
@@ -126,7 +126,9 @@ def translate_blocks(
     )  # fmt: skip
     # Room for the translation; a model that reads the image writes the text it read out first.
     budget = (48 + 3 * sum(len(text) for text in blocks)) * (2 if images else 1)
-    pieces = backend.generate(messages, images=images, max_tokens=budget)
+    pieces = backend.generate(
+        messages, images=images, max_tokens=budget, keep_prefix=None if images else system_prompt(messages)
+    )
     reply = _streamed_lines(pieces, on_token, len(blocks))
     by_number = numbered_lines(reply, len(blocks))
     if by_number is None:  # not numbered (a vision model's own format): its lines as they are
