@@ -3,7 +3,8 @@
 A small model asked for "every liability of Party B" lists two of three. So after it answers, the passages
 retrieval ranks highest for the question and that no item of the answer cites are each put to the model on
 their own ("does this passage answer the question?", one word); those it accepts become items, in their own
-words, each cited. This is the map over candidate passages; the model's own list is the first part.
+words (ask translates them when the question is in another language), each cited. This is the map over
+candidate passages; the model's own list is the first part, and a list the model left empty is all theirs.
 """
 
 from __future__ import annotations
