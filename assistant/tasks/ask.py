@@ -18,7 +18,7 @@ from .. import prompts
 from ..answer import Answer, Citation
 from ..backends.base import Backend, Message
 from ..backends.replies import trim_repetition
-from ..documents.model import Document, Page
+from ..documents.model import Document
 from ..languages import language_of
 from ..retrieval.embeddings import embed_passages
 from ..retrieval.search import (
@@ -83,7 +83,6 @@ def ask(
         return _not_found(variant, notes, started, on_token)
     notes.extend(evidence.notes)
 
-    across = bool(evidence.carried)  # a Chinese question about an English contract, or back
     messages = _messages(evidence, question, kind, history, backend, variant)
     shown = evidence.pages[: backend.profile.max_images] if backend.sees_images else []
     reply = backend.generate(
@@ -128,15 +127,18 @@ def ask(
     answer = Answer("ask", checked.text, [], notes, cached=False)
     if kind == "fact":
         answer.citations = _cite(checked.text, retrieved, all_regions)
-        if not answer.citations and (meant := _cite_by_meaning(checked.text, question, read.pages)):
+        passages = build_passages(read.pages)
+        if not answer.citations and (meant := _cite_by_meaning(checked.text, question, passages)):
             answer.citations = meant
             notes.append("cited by meaning: the answer is not worded as the page is (another language)")
     else:
+        # Items in another language than their page (the question's) are cited by meaning.
+        passages = build_passages(read.pages)
         answer.citations, answer.extra["item_citations"] = _cite_items(
-            checked.text, question, retrieved, all_regions, read.pages if across else ()
+            checked.text, question, retrieved, all_regions, passages if evidence.carried else ()
         )
     if kind == "list":
-        _complete_list(answer, question, evidence.carried, build_passages(read.pages), backend, variant)
+        _complete_list(answer, question, evidence.carried, passages, backend, variant)
         answer.text = answer.text.strip()
         if not answer.text:
             notes.append("neither the model nor the passages gave an item of the list")
@@ -167,12 +169,7 @@ def prepare(
 
 
 def _messages(
-    evidence: Evidence,
-    question: str,
-    kind: str,
-    history: Sequence[Turn],
-    backend: Backend,
-    variant: str,
+    evidence: Evidence, question: str, kind: str, history: Sequence[Turn], backend: Backend, variant: str
 ) -> list[Message]:
     """The prompt: the documents (or excerpts), the earlier turns, the question and how to answer it.
 
@@ -221,13 +218,13 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
 def _cite_by_meaning(
-    text: str, question: str, pages: Sequence[tuple[str, Page]], threshold: float = RELEVANCE_THRESHOLD
+    text: str, question: str, passages: Sequence[Passage], threshold: float = RELEVANCE_THRESHOLD
 ) -> list[Citation]:
     """The passage that best matches the question with its answer, for an answer worded otherwise than its
     page (a Chinese answer from an English contract): only when it holds every number the answer gives, or,
     for an answer without numbers, when it ranks first and is close in meaning (`threshold`)."""
     numbers = _numbers(text)
-    hits = retrieve(f"{question}\n{text}", build_passages(pages), k=3, token_budget=300)
+    hits = retrieve(f"{question}\n{text}", list(passages), k=3, token_budget=300)
     for rank, hit in enumerate(sorted(hits, key=lambda h: -h.score)):
         held = _numbers(hit.passage.text)
         if (numbers and numbers <= held) or (not numbers and rank == 0 and hit.semantic >= threshold):
@@ -248,10 +245,10 @@ def _cite_items(
     question: str,
     retrieved: Sequence[Located],
     all_regions: Sequence[Located],
-    translated_from: Sequence[tuple[str, Page]] = (),
+    translated_from: Sequence[Passage] = (),
 ) -> tuple[list[Citation], list[dict]]:
     """A list answer cited item by item: the citations, and each item with the positions of its own.
-    `translated_from`: the pages of items written in another language than theirs, cited by meaning."""
+    `translated_from`: the passages of items written in another language than theirs, cited by meaning."""
     citations: list[Citation] = []
     items = []
     for line in text.splitlines():
