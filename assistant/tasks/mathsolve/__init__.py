@@ -12,13 +12,7 @@ and no power tower (9^9^9) can make sympy compute a huge number.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .display import pretty
-    from .equation import MAX_DEGREE, Equation, parse_equation
-    from .recognise import MAX_DIGITS, MAX_EQUATION, MAX_TEXT, find_equations
-    from .solve import MAX_CANDIDATES, MathResult, check, solve
+from typing import Any
 
 # Names and the module that holds them: imported on first use, so that a task that never meets math
 # (a translation, an extraction, most questions) does not pay for importing sympy (about 0.5 s).
@@ -36,20 +30,7 @@ _WHERE = {
     "check": "solve",
     "solve": "solve",
 }
-__all__ = [
-    "MAX_CANDIDATES",
-    "MAX_DEGREE",
-    "MAX_DIGITS",
-    "MAX_EQUATION",
-    "MAX_TEXT",
-    "Equation",
-    "MathResult",
-    "check",
-    "find_equations",
-    "parse_equation",
-    "pretty",
-    "solve",
-]
+__all__ = list(_WHERE)
 
 
 def __getattr__(name: str) -> Any:
