@@ -667,6 +667,57 @@ FORM_CHECKS = {
 }  # options, the ticked one
 
 
+# A typed form whose values wrap: (label, value lines, where the wrapped lines start: "label" column +
+# an indent, or "value" under the value's first line). The field names a person would type for them.
+WRAPPED_FORM = [
+    ("REQUEST NO.:", ["25-84"], "value"),
+    ("INITIATED BY:", ["P. H. Harper"], "value"),
+    ("Dates:", ["March 3rd, 4th & 5th"], "value"),
+    (
+        "Recommended Brands and Activity:",
+        ["Barclay sampling of twelve cases,", "to be placed on tables by the reps."],
+        "label",
+    ),
+    ("NOTES:", ["a) Nature of work should be exact.", "b) Advise if the date cannot be met."], "value"),
+    ("COUNTRY:", ["Belgium"], "value"),
+]
+WRAPPED_FORM_FIELDS = {
+    "REQUEST NO.": "25-84",
+    "INITIATED": "P. H. Harper",
+    "Dates": "March 3rd, 4th & 5th",
+    "Recommended Brands and Activity": (
+        "Barclay sampling of twelve cases, to be placed on tables by the reps."
+    ),
+    "NOTES": "a) Nature of work should be exact. b) Advise if the date cannot be met.",
+    "COUNTRY": "Belgium",
+    "ACCT. NO.": "4111",  # a row of column headings, each value under its heading
+    "DEPT. NO.": "9590",
+}
+WRAPPED_FORM_HEADINGS = [("BUDGET NO.", "B-77"), ("ACCT. NO.", "4111"), ("DEPT. NO.", "9590")]
+
+
+def wrapped_form_page() -> RenderedPage:
+    """A typed form, 1100×900: labels in a left column, values to their right, some wrapping onto the
+    lines below (under the value, or back under the label, indented); then a row of column headings with
+    a value under each."""
+    c = Canvas(1100, 900)
+    c.text((330, 30), "SERVICE REQUEST", latin(34))
+    font = latin(22)
+    y = 110
+    for label, lines, wrap in WRAPPED_FORM:
+        drawn = c.text((60, y), label, font)
+        value_x = max(330, drawn.box[2] + 40)
+        c.text((value_x, y), lines[0], font)
+        for line in lines[1:]:
+            y += 30
+            c.text((value_x if wrap == "value" else 160, y), line, font)
+        y += 80
+    for i, (heading, value) in enumerate(WRAPPED_FORM_HEADINGS):
+        c.text((60 + 300 * i, y), heading, font)
+        c.text((80 + 300 * i, y + 36), value, font)
+    return c.page
+
+
 def form_page() -> RenderedPage:
     """A form, 1000×800: printed labels in ruled cells with the filled-in value under each label, and
     two questions answered by ticking one of two boxes."""

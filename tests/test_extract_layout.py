@@ -236,6 +236,21 @@ def test_every_field_returns_every_pair(settings):
     assert {k.rstrip(":："): v for k, v in answer["fields"].items()} == expected
 
 
+def test_wrapped_values_and_names_as_typed(settings):
+    """Values that wrap onto the lines below (back under the label, or under the value), a label asked by
+    its first word ("INITIATED" of "INITIATED BY:"), a date range kept as written, and field names with
+    "and" or an abbreviation's dot kept whole, as the --fields list gives them."""
+    page = fx.wrapped_form_page()
+    names = parse_fields(",".join(fx.WRAPPED_FORM_FIELDS))
+    assert names == list(fx.WRAPPED_FORM_FIELDS)
+    answer = _extract(page, "form.png", names, settings)
+    assert {k: _spaceless(v) for k, v in answer["fields"].items()} == {
+        k: _spaceless(v) for k, v in fx.WRAPPED_FORM_FIELDS.items()
+    }
+    _cited_on(answer, "NOTES", page, "b) Advise if the date cannot be met.")
+    _cited_on(answer, "Recommended Brands and Activity", page, "to be placed on tables by the reps.")
+
+
 # --- the rules on their own ----------------------------------------------------------------------------
 
 

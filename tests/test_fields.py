@@ -24,6 +24,10 @@ from assistant.tasks.fields import parse_fields
         ("get the invoice number and total", ["invoice number", "total"]),
         ("fields: name, date", ["name", "date"]),
         ("Extract amount, tax ID and date from this invoice", ["amount", "tax ID", "date"]),
+        # a --fields list: names with "and" or an abbreviation's dot stay whole
+        ("REQUEST NO.,Brand(s) and Activity,P. S.", ["REQUEST NO.", "Brand(s) and Activity", "P. S."]),
+        ("SUGGESTION: (Situation and Idea),Type", ["SUGGESTION: (Situation and Idea)", "Type"]),
+        ("company, date and total.", ["company", "date", "total"]),
     ],
 )
 def test_field_names(spec, fields):

@@ -56,7 +56,8 @@ def find_checkboxes(image: Image.Image, line_height: float, text_boxes: Sequence
 
 
 def _ruled_on_four_sides(cell: np.ndarray, band: int = 3, least: float = 0.75) -> bool:
-    """Each side of the square is an unbroken line: most of a thin band along it is ink."""
+    """Each side of the square is an unbroken line (most of a thin band along it is ink), and it has
+    corners."""
     band = max(1, min(band, cell.shape[0] // 4, cell.shape[1] // 4))
     sides = [
         cell[:band].any(axis=0),
@@ -64,7 +65,9 @@ def _ruled_on_four_sides(cell: np.ndarray, band: int = 3, least: float = 0.75) -
         cell[:, :band].any(axis=1),
         cell[:, -band:].any(axis=1),
     ]
-    return all(side.mean() >= least for side in sides)
+    corners = [cell[:band, :band], cell[:band, -band:], cell[-band:, :band], cell[-band:, -band:]]
+    # A printed square has ink in its four corners; a letter's bowl (D, O, 0) is rounded off at two.
+    return all(side.mean() >= least for side in sides) and all(corner.mean() >= 0.3 for corner in corners)
 
 
 def _overlap(a: Box, b: Box) -> float:

@@ -194,14 +194,20 @@ def verify_field(
 def verify_read_value(
     field: str, found: Found, text: str, located: list[Located], normalize_dates: bool = False
 ) -> tuple[str | None, list[Citation], str]:
-    """A value read from the layout: checked by kind like any other, and cited on its own regions."""
-    if check_value(kind_of(field), found.value.text).ok is False:
-        return verify_field(field, found.value.text, text, located, normalize_dates)
+    """A value read from the layout: checked by kind like any other, and cited on its own regions. A
+    checksum that fails means a misread code, which is re-derived or dropped; a date or an amount that
+    does not parse stays as the page writes it beside its label ("Dates: March 3rd, 4th & 5th"), noted."""
     value = found.value.text
+    check = check_value(kind_of(field), value)
+    note = ""
+    if check.ok is False and kind_of(field) in (Kind.TAX_ID, Kind.ID_NUMBER):
+        return verify_field(field, value, text, located, normalize_dates)
+    if check.ok is False:
+        note = f"{check.note}; kept as written beside its label"
     if normalize_dates and kind_of(field) is Kind.DATE and (parsed := parse_date(value)):
         value = parsed.isoformat()
     page = found.page
-    return value, [Citation(found.file, page.number, r, page.size) for r in found.value.regions], ""
+    return value, [Citation(found.file, page.number, r, page.size) for r in found.value.regions], note
 
 
 def _verify(

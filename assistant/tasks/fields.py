@@ -10,30 +10,51 @@ import re
 
 from ..errors import ArgumentError
 
-# 和/及 separate names only between CJK names ("金额和税号") or as a word of their own in mixed text
+# A list's separators. Inside brackets they are part of a name ("Remarks (date, place)").
+_LIST_SEPARATOR = re.compile(r"\s*[,，、;；]\s*")
+# "and" / 和 / 及 join the last two names of a list ("company, date and total", "金额和税号"), so they split
+# only the last piece of a comma list (a name such as "Recommended Brand(s) and Promotional Activity"
+# stands among commas whole). 和/及 split only between CJK names or as a word of their own in mixed text
 # ("invoice number 和 date"), not inside words such as 总和 or 涉及.
-_SPLIT = re.compile(
-    r"\s*(?:[,，、;；]|\band\b|以及|(?<=[\u4e00-\u9fff]{2})[和及](?=[\u4e00-\u9fff]{2})|(?<=\s)[和及与](?=\s))\s*"
+_JOINER = re.compile(
+    r"\s*(?:\band\b|以及|(?<=[\u4e00-\u9fff]{2})[和及](?=[\u4e00-\u9fff]{2})|(?<=\s)[和及与](?=\s))\s*"
 )
 _LEAD = re.compile(
     r"^\s*(?:please\s+)?(?:(?:extract|get|find|pull out)\b|请?(?:帮我)?(?:提取|识别|抽取|获取)出?|找出)?\s*"
     r"(?:the\s+)?(?:(?:following\s+)?fields?\b\s*|字段\s*(?=[:：]))?[:：]?\s*",
     re.IGNORECASE,
 )
-_EDGES = " \"'“”。."  # quotes around a name, a full stop after the last one
+_EDGES = " \"'“”"  # quotes around a name
+# The spec's closing full stop, but not an abbreviation's dot ("REQUEST NO.", "P. S.", "Co.").
+_FULL_STOP = re.compile(r"(?:。|(?<=[^\W\d_]{3})\.)\s*$")
 _TAIL = re.compile(r"\s*(?:from (?:this|the) \w+|的?字段|，?输出\s*json|as json)\s*[。.]?\s*$", re.IGNORECASE)
 
 
 def parse_fields(spec: str) -> list[str]:
     """'a,b,c', '请提取金额、税号、开票日期' or 'company, date and total' -> the field names."""
-    text = _TAIL.sub("", _LEAD.sub("", spec.strip()))
-    fields = [re.sub(r"^the\s+", "", f.strip(_EDGES), flags=re.IGNORECASE) for f in _SPLIT.split(text)]
+    text = _FULL_STOP.sub("", _TAIL.sub("", _LEAD.sub("", spec.strip())))
+    pieces = _outside_brackets(_LIST_SEPARATOR, text)
+    pieces[-1:] = _outside_brackets(_JOINER, pieces[-1]) if pieces else []
+    fields = [re.sub(r"^the\s+", "", f.strip(_EDGES), flags=re.IGNORECASE) for f in pieces]
     fields = [f for f in fields if f]
     if not fields:
         raise ArgumentError(f"no field names in {spec!r}: give them like --fields amount,tax_id,date")
     if any(len(f) > 64 for f in fields):
         raise ArgumentError("a field name is longer than 64 characters")
     return list(dict.fromkeys(fields))
+
+
+def _outside_brackets(separator: re.Pattern[str], text: str) -> list[str]:
+    """`text` split at the separator's matches that stand outside any bracket."""
+    pieces, start = [], 0
+    for match in separator.finditer(text):
+        before = text[: match.start()]
+        if sum(before.count(c) for c in "([（【") > sum(before.count(c) for c in ")]）】"):
+            continue
+        pieces.append(text[start : match.start()])
+        start = match.end()
+    pieces.append(text[start:])
+    return pieces
 
 
 # What "extract the fields" means when no field is named: the usual invoice fields.

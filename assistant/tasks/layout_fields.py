@@ -24,8 +24,10 @@ FUZZY_MIN = 0.8  # share of a label's characters that must match (OCR reads SSf 
 FUZZY_MIN_CHARS = 5  # shorter labels must match exactly
 MAX_VALUE_LINES = 8  # a value below its label runs over at most this many lines
 FAR_VALUE = 15  # line heights between a label and its value on the same row, at most (forms space them out)
+TALLER = 1.5  # a piece this many times the row's line height is a stamp or vertical text, not a value's
 FAR_PIECE = 6  # line heights between two pieces of one value, at most (further on is another column)
 _SEPARATORS = ":："
+BARE_LABEL = 0.96  # the score of a label set off by its piece's end rather than by a colon
 # "Hole Depth (2)", "使用性质(第二次变更)": the label's second occurrence; "价税合计(小写)": a qualifier.
 _QUALIFIED = re.compile(r"^(.*?)\s*[(（]([^()（）]+)[)）]\s*$")
 _ORDINALS = {
@@ -168,19 +170,25 @@ def _matches(wanted: str, folded: str, fuzzy: bool) -> list[tuple[int, int, floa
 def _set_off(row: Row, start: int, end: int) -> float:
     """How much the characters start:end of a row look like a label: 1.0 when they begin a piece of the
     row (or follow a space or a bracket) and end at a colon, a closing bracket or the piece's end; 0.7 when
-    a value follows in the same piece after a space; 0 when they sit inside running text."""
+    a value follows in the same piece after a space; 0 when they sit inside running text. A label that
+    ends its piece without a colon scores a little under one that ends at a colon ("BY" of a title line
+    beside "INITIATED BY:")."""
     text = row.text
     glued = text[start - 1 : start].isdigit() and text[start].isalpha()  # "June 21, 1993DEPARTMENT:"
     begins = start == 0 or not text[start - 1].isalnum() or glued or any(a == start for a, _ in row.spans)
     if not begins:
         return 0.0
     rest = text[end:]
-    if rest[:1] in ")）]】":
+    if rest and rest[0] in ")）]】":
         return 1.0  # "(小写)¥1500.00": a label in brackets
     tail = rest.lstrip(" .")
-    piece_ends = any(text[end:b].strip(" .") == "" for _, b in row.spans if b >= end)
-    if not tail or tail[0] in _SEPARATORS or piece_ends:
+    if tail and tail[0] in _SEPARATORS:
         return 1.0
+    if re.match(r"\.\w", rest) and len(re.findall(r"\w+$", text[start:end])[-1]) <= 3:
+        return 1.0  # "Registration No.533": an abbreviation's dot, then the value
+    piece_ends = any(text[end:b].strip(" .") == "" for _, b in row.spans if b >= end)
+    if not tail or piece_ends:
+        return BARE_LABEL  # a label without its colon: one with a colon elsewhere on the page is likelier
     return 0.7 if rest[:1].isspace() else 0.0
 
 
@@ -190,10 +198,26 @@ def _set_off(row: Row, start: int, end: int) -> float:
 def value_beside(hit: Hit, rows: Sequence[Row], is_label=None) -> Value | None:
     """The value the layout puts beside a label: after its colon in the same row, else right under it."""
     row = rows[hit.row]
+    if _is_heading_row(row, rows, hit.row) and (under := _below(hit, rows, is_label)) is not None:
+        return under  # a row of column headings ("BUDGET NO.  ACCT. NO.  DEPT. NO."): values under them
+    if _begins_longer_label(row, hit.end):
+        return None  # "TELEFAX| MESSAGE NO.:": these words begin another, longer label
     inline = _after(row, hit.end, is_label)
     if inline is not None:
         return _continued(inline, hit, rows, is_label)
     return _beside(hit, rows, is_label) or _below(hit, rows, is_label)
+
+
+def _is_heading_row(row: Row, rows: Sequence[Row], index: int) -> bool:
+    """Three or more short pieces with neither colons nor figures, and a line close under them: the
+    headings of a table-like form, each with its value below it."""
+    pieces = [r.text.strip() for r in row.regions]
+    if len(pieces) < 3 or index + 1 >= len(rows):
+        return False
+    if any(any(c.isdigit() or c in _SEPARATORS for c in text) or len(text.split()) > 5 for text in pieces):
+        return False
+    height = median(r.height for r in row.regions)
+    return rows[index + 1].top - row.bottom <= 2 * height
 
 
 def _beside(hit: Hit, rows: Sequence[Row], is_label) -> Value | None:
@@ -217,8 +241,25 @@ def _beside(hit: Hit, rows: Sequence[Row], is_label) -> Value | None:
     return Value(best[1].text.strip(), (best[1],), "right")
 
 
+# The rest of a label after the words a field named: "INITIATED| BY:" (one short word and a colon; a
+# longer rest names another field: "TELEFAX| MESSAGE NO.:").
+_LABEL_REST = re.compile(r"\s+[^\s:：]{1,4}\s*[:：](?!\d{2}\b)")
+_LONGER_LABEL = re.compile(r"\s+(?:[^\W\d_]+\.?\s+){0,2}[^\W\d_]+\.?\s*[:：]")
+
+
+def _begins_longer_label(row: Row, end: int) -> bool:
+    piece_end = next((b for a, b in row.spans if a <= end <= b), len(row.text))
+    if _LABEL_REST.match(row.text, end, piece_end):
+        return False
+    return bool(_LONGER_LABEL.match(row.text, end, piece_end))
+
+
 def _after(row: Row, end: int, is_label) -> Value | None:
     rest_start = end
+    piece_end = next((b for a, b in row.spans if a <= end <= b), len(row.text))
+    more = _LABEL_REST.match(row.text, end, piece_end)
+    if more:
+        rest_start = more.end()  # the field named the label's first words; its value follows the colon
     while rest_start < len(row.text) and (row.text[rest_start] in _SEPARATORS + " )）]】."):
         rest_start += 1
     if rest_start >= len(row.text):
@@ -230,6 +271,9 @@ def _after(row: Row, end: int, is_label) -> Value | None:
             continue
         gap = region.box[0] - row.regions[at - 1].box[2] if at else 0.0
         far = gap > (FAR_VALUE if a == rest_start else FAR_PIECE) * height
+        far = far or gap < -height  # a piece under or over the one before it: a line of its own
+        if a > rest_start and region.height > TALLER * height:
+            far = True  # a stamp or a vertical number beside the value, not more of it
         if a == rest_start and (_starts_label(region.text, is_label) or far or _is_mark(region.text)):
             return None  # another label (a row of column headings), or nothing near: the value is elsewhere
         if a > rest_start and (_starts_label(region.text, is_label) or far or _is_mark(region.text)):
@@ -247,37 +291,84 @@ def _after(row: Row, end: int, is_label) -> Value | None:
 
 
 def _continued(value: Value, hit: Hit, rows: Sequence[Row], is_label) -> Value:
-    """A value after its label that wraps onto the lines under it, aligned with its start."""
+    """A value after its label that wraps onto the lines under it: each next line close under the last,
+    indented past the label's column (a line that starts in that column is the next field), starting no
+    further right than the value does or under one of its pieces ("b) R&D should… / met."), and not a
+    label; its pieces up to a distant column are taken."""
     first = value.regions[0]
     row = rows[hit.row]
     height = median(r.height for r in value.regions)
+    label_x = row.regions_in(hit.start, hit.end)[0].box[0]
     start_x = first.box[0]
     if value.how == "inline":  # where the value starts inside its line, by its share of the characters
         a, b = row.spans[row.regions.index(first)]
         start_x = first.box[0] + first.width * (hit.end - a) / max(1, b - a)
     taken = list(value.regions)
     bottom = max(r.box[3] for r in value.regions)
+    # Words wrap back under the label ("BARCLAY sampling / 2 - 12M cases mixed."); a code or a figure does
+    # not, so under one the next line must start under the value itself.
+    words = len(re.findall(r"[^\W\d_]{2,}", value.text)) >= 2
     for other in rows[hit.row + 1 : hit.row + 1 + MAX_VALUE_LINES]:
         if other.top - bottom > 0.8 * height:
             break
-        under = [r for r in other.regions if abs(r.box[0] - start_x) <= 1.5 * height]
-        left = [r for r in other.regions if r.box[2] <= start_x + height]
-        if len(under) != 1 or (left and left[0] is not under[0]) or _starts_label(under[0].text, is_label):
+        line = _line_from(other.regions, label_x + 2 * height if words else start_x - 1.5 * height, height)
+        aligned = any(abs(line[0].box[0] - r.box[0]) <= height for r in taken) if line else False
+        if not line or (line[0].box[0] > start_x + 1.5 * height and not aligned):
+            break  # further right than the value starts, and under none of its pieces: another column
+        if any(_starts_label(r.text, is_label) for r in line):
             break
-        if sum(c.isalpha() for c in under[0].text) < 2:
+        if sum(c.isalpha() for r in line for c in r.text) < 2:
             break  # a line number or a stray mark, not words of the value
-        taken.append(under[0])
-        bottom = under[0].box[3]
+        taken.extend(line)
+        bottom = max(r.box[3] for r in line)
     if len(taken) == len(value.regions):
         return value
     extra = " ".join(r.text.strip() for r in taken[len(value.regions) :])
-    return Value(f"{value.text} {extra}", tuple(taken), value.how)
+    head = value.text
+    if value.regions[-1].text.rstrip().endswith(tuple(",，;；")) and not head.endswith(tuple(",，;；")):
+        head += value.regions[-1].text.rstrip()[-1]  # the comma a one-line value lost goes back mid-value
+    return Value(f"{head} {extra}", tuple(taken), value.how)
+
+
+def _line_from(regions: Sequence[Region], min_x: float, height: float) -> list[Region]:
+    """A row's pieces from its first one, up to a gap that starts another column; none when the row
+    starts left of min_x."""
+    if not regions or regions[0].box[0] < min_x:
+        return []
+    line = [regions[0]]
+    for region in regions[1:]:
+        gap = region.box[0] - line[-1].box[2]
+        if gap > FAR_PIECE * height or gap < -height or region.height > TALLER * height:
+            break
+        line.append(region)
+    return line
+
+
+def _with_followers(below: list[Region], row: Sequence[Region], height: float) -> list[Region]:
+    """The pieces under a label, and those of the row that follow right after them ('…Toxicity Study |
+    in the Rat"'): a line read in two pieces."""
+    taken = sorted(below, key=lambda r: r.box[0])
+    for region in sorted(row, key=lambda r: r.box[0]):
+        if all(region is not r for r in taken) and abs(region.box[0] - taken[-1].box[2]) <= height:
+            taken.append(region)
+    return taken
 
 
 def _is_mark(text: str) -> bool:
     """One CJK character alone: a letter of a vertical title (密 码 区, 备 注), not part of a value."""
     text = text.strip()
     return len(text) == 1 and "\u4e00" <= text <= "\u9fff"
+
+
+def starts_with_label(text: str, label: str) -> bool:
+    """Whether `text` begins with `label` standing as a label: alone, or followed by its colon ("NATURE OF
+    WORK:"), not as the first words of a sentence ("Nature of work should be specified…")."""
+    wanted = fold(label)
+    folded, where = _folded(text)
+    if len(wanted) < 2 or not folded.startswith(wanted):
+        return False
+    rest = text[where[len(wanted) - 1] + 1 :].lstrip(" .")
+    return not rest or rest[0] in _SEPARATORS
 
 
 def _starts_label(text: str, is_label) -> bool:
@@ -292,9 +383,12 @@ def _below(hit: Hit, rows: Sequence[Row], is_label) -> Value | None:
     height = median(r.height for r in label_regions)
     taken: list[Region] = []
     bottom = max(r.box[3] for r in label_regions)
+    pieces_before, line_start = 0, x0
     for other in rows[hit.row + 1 :]:
         if other.top - bottom > (2.0 if not taken else 1.2) * height:
             break
+        if taken:  # the value's next line lies under the value's own lines, not only under the label
+            x0, x1 = min(x0, *(r.box[0] for r in taken)), max(x1, *(r.box[2] for r in taken))
         below = [
             r
             for r in other.regions
@@ -303,12 +397,17 @@ def _below(hit: Hit, rows: Sequence[Row], is_label) -> Value | None:
         ]
         if not below:
             continue
+        if taken and len(other.regions) >= 3 > pieces_before:
+            break  # a row of several pieces after a line of one or two: the form's next row
+        pieces_before = len(other.regions)
+        below = _with_followers(below, other.regions, height)
         if any(
             _starts_label(r.text, is_label) or r.text.rstrip().endswith(tuple(_SEPARATORS)) for r in below
         ):
             break
-        if taken and abs(below[0].box[0] - taken[-1].box[0]) > 3 * height and len(taken) >= 1:
+        if taken and abs(below[0].box[0] - line_start) > 3 * height:
             break
+        line_start = below[0].box[0]
         taken.extend(below)
         bottom = max(r.box[3] for r in below)
         if len(taken) >= MAX_VALUE_LINES:
@@ -338,24 +437,42 @@ def qualified(field: str) -> tuple[str, str, int]:
 
 def field_by_label(field: str, rows: Sequence[Row], is_label=None) -> Value | None:
     """The value beside the label that names the field, or None when no label names it."""
-    hits = find_label(field, rows)
-    ordinal = 1
+    label, qualifier, ordinal = qualified(field)
+    # "Phone Booth (2)" is the second "Phone Booth", even where "Phone Booth :20" reads like its name.
+    hits = find_label(field, rows) if ordinal == 1 else []
     if not hits:
-        label, qualifier, ordinal = qualified(field)
         if label == field:
             return None
         hits = (find_label(qualifier, rows) if qualifier else []) or find_label(label, rows)
+    else:
+        qualifier = ""
     if not hits:
         return None
+    if qualifier:
+        return _without_qualifier(_first_value(hits, rows, is_label), qualifier)
     if ordinal > 1:  # the n-th occurrence in reading order, among the best-scored ones
         best = hits[0].score
         ordered = sorted((h for h in hits if h.score >= best - 0.05), key=lambda h: (h.row, h.start))
         return value_beside(ordered[ordinal - 1], rows, is_label) if len(ordered) >= ordinal else None
+    return _first_value(hits, rows, is_label)
+
+
+def _first_value(hits: Sequence[Hit], rows: Sequence[Row], is_label) -> Value | None:
     for hit in hits[:3]:
         value = value_beside(hit, rows, is_label)
         if value is not None:
             return value
     return None
+
+
+def _without_qualifier(value: Value | None, qualifier: str) -> Value | None:
+    """'(LBS.) 6240' -> '6240' for the field '… USAGE (LBS.)': the label's bracketed rest is not value."""
+    if value is None:
+        return None
+    match = re.match(r"\s*[(（]([^()（）]*)[)）]\s*", value.text)
+    if match and fold(match.group(1)) == fold(qualifier) and value.text[match.end() :].strip():
+        return Value(value.text[match.end() :].strip(), value.regions, value.how)
+    return value
 
 
 def every_pair(rows: Sequence[Row], options: frozenset[int] = frozenset()) -> dict[str, Value]:

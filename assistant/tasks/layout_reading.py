@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 from ..documents.model import Page
 from . import invoices, receipts
 from .fields import invoice_field, receipt_field
-from .layout_fields import Row, Value, every_pair, field_by_label, find_label, fold, rows_of
+from .layout_fields import (
+    Row,
+    Value,
+    every_pair,
+    field_by_label,
+    find_label,
+    fold,
+    rows_of,
+    starts_with_label,
+)
 from .validators import USCC_PATTERN, Kind, date_as_written, kind_of
 
 _AMOUNT = re.compile(r"[¥$€£￥]?\s?-?\d[\d,]*(?:\.\d+)?%?")
@@ -74,8 +83,7 @@ def _page_values(
     labels = [f for f in fields]
 
     def is_label(text: str) -> bool:  # another requested field's label ends a value
-        folded = fold(text)
-        return any(len(fold(other)) >= 2 and folded.startswith(fold(other)) for other in labels)
+        return any(starts_with_label(text, other) for other in labels)
 
     invoice = invoices.read_invoice(rows) if invoices.is_vat_invoice(rows) else None
     if invoice is not None:
@@ -210,6 +218,10 @@ def ticked_options(name: str, rows: Sequence[Row], page: Page, boxes: list | Non
     ]
     if not beside:
         return None
+    first_box = min(b.box[0] for b in beside)
+    written = [r for r in row.regions if r.box[0] >= label.box[2] - 2 and r is not label]
+    if written and min(r.box[0] for r in written) < first_box - label.height:
+        return None  # a value written between the label and the boxes: the boxes belong to something else
     chosen: list[tuple[str, tuple]] = []
     for box in beside:
         if not box.ticked:
