@@ -283,3 +283,47 @@ def test_a_label_belongs_to_the_block_it_sits_in():
         ("销售方", _region("销售方", (10, 400, 40, 560))),
     ]
     assert party_of(_region("名称：", (60, 420, 130, 450)), stacked) == "销售方"
+
+
+def _receipt_rows(lines: list[list[tuple[str, int]]]):
+    """Rows of a receipt from (text, x) pieces per line, 40 px apart."""
+    from assistant.tasks.layout_fields import rows_of
+
+    regions = [
+        _region(text, (x, 40 * i, x + 12 * len(text), 40 * i + 30))
+        for i, line in enumerate(lines)
+        for text, x in line
+    ]
+    return rows_of(regions)
+
+
+def test_receipt_rules_tax_lines_registrations_and_the_owner():
+    from assistant.tasks import receipts
+
+    rows = _receipt_rows(
+        [
+            [("SANYU STATIONERY SHOP", 40)],
+            [("Co-REG:750441-W", 60)],
+            [("NO. 31G&33G, JALAN SETIA INDAH X", 40)],
+            [("40170 SETIA ALAM", 40)],
+            [("Tel: +603-3362 4137", 40)],
+            [("Owned By :", 40)],
+            [("SANYU SUPPLY SDN BHD (1135772-K)", 40)],
+            *([(f"{n}. 2012-001{n}", 40), ("PUNCH CARD WITH HOLE", 300)] for n in range(1, 10)),
+            [("Total Incl. GST06%", 40), ("RM 22.90", 500)],
+            [("CASH", 40), ("RM 23.00", 500)],
+            [("CHANGE", 40), ("RM O.10", 500)],  # OCR's O for 0: cash and change do not add up
+            [("GST @6% included in total", 40), ("RM 1.30", 500)],
+            [("ORD #70 -REG #19-18/03/201823:02:16", 40)],
+        ]
+    )
+    issuer = receipts.company(rows)
+    assert issuer is not None and issuer.text.startswith("SANYU SUPPLY SDN BHD")
+    # the address is the header's (under the shop's name), not the lines under the owner's name
+    address = receipts.address(rows, issuer)
+    assert address is not None and address.text == "NO. 31G&33G, JALAN SETIA INDAH X 40170 SETIA ALAM"
+    total = receipts.total(rows)
+    assert total is not None and "22.90" in total.text  # not the tax line's 1.30
+    from assistant.tasks.validators import date_as_written
+
+    assert date_as_written(rows[-1].text) == "18/03/2018"

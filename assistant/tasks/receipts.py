@@ -23,7 +23,11 @@ LEGAL_FORMS = re.compile(
     r"|\bCORP(?:ORATION)?\b|\bCO\.(?=\s|$|\s*\()|有限公司|有限责任公司|股份公司|\bPTE\b|\bS\.?A\.?\b$)",
     re.IGNORECASE,
 )
-_REGISTRATION = re.compile(r"^\(?\s*[A-Z]{0,3}\d[\d\s-]{3,}[A-Z]?\s*\)?$|^\(.*\)$", re.IGNORECASE)
+_REGISTRATION = re.compile(
+    r"^\(?\s*[A-Z]{0,3}\d[\d\s-]{3,}[A-Z]?\s*\)?$|^\(.*\)$"
+    r"|^\(?\s*(?:CO(?:MPANY)?\.?\s*[-.]?\s*(?:REG|NO)|ROC|REG(?:ISTRATION)?\s*NO)\.?\s*[:.]?\s*[\w-]+\s*\)?$",
+    re.IGNORECASE,
+)  # "(1135772-K)", "Co-REG:750441-W": the company's registration, under its name
 _TRAILING_REGISTRATION = re.compile(r"\s*\(\s*\d[\d\s-]*-?\s*[A-Z]?\s*\)\s*$", re.IGNORECASE)
 # Lines that end an address: phone, fax, tax registration, e-mail, web, the document's title, a cashier.
 _AFTER_ADDRESS = re.compile(
@@ -40,7 +44,8 @@ _TOTAL_WORDS = re.compile(
 )
 _NOT_TOTAL = re.compile(
     r"SUB[\s-]*TOTAL|\bQTY\b|QUANTITY|\bITEMS?\b|COUNT|SAVING|DISCOUNT|EXCL|\bBEFORE\b|小计|数量|件数|"
-    r"TOTAL\s+(?:GST|TAX|VAT)\b|\bPOINTS?\b|\bUNIT\b",
+    r"TOTAL\s+(?:GST|TAX|VAT)\b|\bPOINTS?\b|\bUNIT\b|"
+    r"(?:GST|TAX|VAT|SST)\b.*\bINCLUDED\b|INCLUDED\s+IN\s+TOTAL|TOTAL\s+INCLUDES",  # a tax line
     re.I,
 )
 _PAID_WORDS = re.compile(
@@ -101,6 +106,9 @@ def address(rows: Sequence[Row], issuer: Value | None) -> Value | None:
     start = 0
     if issuer is not None:
         start = next((i + 1 for i, row in enumerate(rows) if set(row.regions) & set(issuer.regions)), 0)
+        header_end = next((i for i, row in enumerate(rows) if _is_stop(row.text.strip())), len(rows))
+        if start > header_end:  # "Owned By: … SDN BHD" under the phone and tax lines: the address is the
+            start = _first_address_row(rows) or 0  # header's, under the shop's name at the top
     taken: list[Row] = []
     for row in rows[start : start + 10]:
         text = row.text.strip()

@@ -90,6 +90,8 @@ _YEAR = r"(\d{4}(?=\d{2}:\d{2})|\d{4}(?!\d)|\d{2}(?!\d))"  # a time may follow w
 _DATE_PATTERNS = [
     (re.compile(r"(?<!\d)(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})(?!\d)\s*日?"), ("y", "m", "d")),
     (re.compile(r"(?<![\d/.-])(\d{1,2})\s?([./-])\s?(\d{1,2})\s?\2\s?" + _YEAR), ("d", "sep", "m", "y")),
+    # after a hyphen only with another separator: "REG #19-18/03/2018" (a register number, then the date)
+    (re.compile(r"(?<=\d-)(\d{1,2})\s?([./])\s?(\d{1,2})\s?\2\s?" + _YEAR), ("d", "sep", "m", "y")),
     (
         re.compile(r"(?<!\d)(\d{1,2})(?:st|nd|rd|th)?\s*(" + _MONTH_WORD + r")[\s,]*" + _YEAR, re.I),
         ("d", "b", "y"),
