@@ -251,6 +251,32 @@ def test_wrapped_values_and_names_as_typed(settings):
     _cited_on(answer, "Recommended Brands and Activity", page, "to be placed on tables by the reps.")
 
 
+def test_a_question_naming_a_label_is_answered_from_the_layout(settings):
+    """"What is filled in for "X"?" is answered with the value beside X, cited on its line, in either
+    language's wording; a question whose label is not on the page is left to the usual path."""
+    from assistant.tasks.ask import ask
+    from assistant.tasks.field_questions import answer_from_layout
+
+    page = fx.wrapped_form_page()
+    doc = load_document(fx.encode(page.image, "PNG"), "form.png", settings)
+    backend = get_backend(settings)
+    for question, value in [
+        ('What is filled in for "COUNTRY" on this form?', "Belgium"),
+        ("What is the ACCT. NO. on this form?", "4111"),
+        ("NOTES是什么？", fx.WRAPPED_FORM_FIELDS["NOTES"]),
+    ]:
+        answer = ask([doc], question, backend, settings).to_dict()
+        assert _spaceless(answer["text"]) == _spaceless(value), question
+        assert any("layout" in note for note in answer["notes"]), answer["notes"]
+        truth = next(line for line in page.lines if line.text == value.split(" b)")[0]).box
+        boxes = [c["bbox"] for c in answer["citations"]]
+        assert any(iou(box, truth) >= 0.5 or _holds(box, truth) for box in boxes), (boxes, truth)
+    from assistant.tasks.read import read_pages
+
+    read = read_pages([doc], None, None, settings)
+    assert answer_from_layout(read.pages, "What is the SHIPPING CODE on this form?") is None
+
+
 # --- the rules on their own ----------------------------------------------------------------------------
 
 

@@ -42,7 +42,9 @@ class PageReading:
 class PageReader(Protocol):
     """One way of reading a page. `read_page` takes the first reader of its list that accepts the page."""
 
-    cacheable: bool  # False: reading is cheaper than a cache look-up
+    def cacheable(self, page: Page) -> bool:
+        """Whether the reading of `page` is worth a cache entry (False: reading it is cheaper)."""
+        ...
 
     def accepts(self, page: Page) -> bool: ...
 

@@ -22,8 +22,9 @@ from .languages import OcrPlan
 from .orientation import detect_osd
 from .script import CONFIDENT, SHORT_TEXT, detect_tesseract_script, mean_confidence
 
-VERSION = 4  # bump when a change here alters results, to retire old cache entries
+VERSION = 5  # bump when a change here alters results, to retire old cache entries
 UPSCALE_TARGET = 32  # line height in pixels that both engines read best
+SURE_OF_EVERY_LINE = 0.98  # small text every line of which is read this surely is not re-read upscaled
 BLANK_STDDEV = 2.0  # a page whose pixels vary less than this holds nothing to read
 UPSIDE_DOWN = 0.6  # share of line crops rapidocr turned by 180° above which the page is upside down
 UPSIDE_DOWN_LINES = 3  # ... when it read at least this many lines (fewer are left to OSD)
@@ -34,7 +35,8 @@ OCR_JOB = "assistant.readers.ocr_job:read"
 class OcrEngineReader:
     """`plan` None: automatic (rapidocr first, tesseract where script detection says so)."""
 
-    cacheable = True
+    def cacheable(self, page: Page) -> bool:
+        return True
 
     def __init__(self, plan: OcrPlan | None, settings: Settings) -> None:
         self.plan = plan
@@ -216,6 +218,8 @@ def _upscale_factor(image: Image.Image, regions: list[Region], settings: Setting
         height = median(min(r.height, r.width) for r in regions)
         if height >= settings.min_text_height:
             return None
+        if min(r.confidence for r in regions) >= SURE_OF_EVERY_LINE:
+            return None  # small, but every line read with near certainty: a closer look changes nothing
         factor = UPSCALE_TARGET / max(height, 1)
     elif max(image.size) < 1000:
         factor = 1000 / max(image.size)  # a tiny image where nothing was found: look closer

@@ -45,8 +45,9 @@ def read_page(page: Page, lang: str | None, settings: Settings, cache: ResultCac
     if page.failure is not None:
         raise page.failure
     reader = next(r for r in page_readers(lang, settings) if r.accepts(page))
-    # An uncacheable reader has its reading on the page already (the text layer, laid out and cached).
-    reading = _cached_reading(reader, page, cache) if reader.cacheable else reader.read(page)
+    # A page not worth caching has its reading on it already (a text layer without tables, laid out and
+    # cached with the document).
+    reading = _cached_reading(reader, page, cache) if reader.cacheable(page) else reader.read(page)
     # Ordering is cheap and not cached, so a better ordering applies to cached pages too.
     reading.regions = order_regions(reading.regions)
     _apply(page, reading)

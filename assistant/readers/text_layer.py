@@ -11,7 +11,10 @@ VERSION = 1  # bump when a change here alters results, to retire old cache entri
 
 
 class TextLayerReader:
-    cacheable = False  # the page's lines come with it from the (cached) layout
+    def cacheable(self, page: Page) -> bool:
+        # The page's lines come with it from the (cached) layout; only a page that goes to the table
+        # models (its lines look like a grid) costs enough to keep its reading.
+        return tables.looks_tabular(page.text_layer or [])
 
     def accepts(self, page: Page) -> bool:
         return page.text_layer is not None
@@ -20,6 +23,6 @@ class TextLayerReader:
         return make_key("text-layer-page", VERSION, page.content_key, page.size, tables.VERSION)
 
     def read(self, page: Page) -> PageReading:
-        # Only a page whose lines look like a grid goes to the table models (not cached: rare in PDFs).
+        # Only a page whose lines look like a grid goes to the table models.
         regions, notes = tables.with_tables(page.load_image, list(page.text_layer or []))
         return PageReading(regions=regions, size=page.size, notes=notes, cached=page.layout_cached)

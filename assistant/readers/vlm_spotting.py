@@ -19,7 +19,8 @@ VERSION = 1
 
 
 class VlmSpottingReader:
-    cacheable = True
+    def cacheable(self, page: Page) -> bool:
+        return True
 
     def __init__(self, backend: Backend, settings: Settings) -> None:
         self.backend = backend

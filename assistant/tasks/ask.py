@@ -5,7 +5,9 @@ A document that fits the context budget goes to the model whole; its part of the
 (prepare() does it when a document arrives), so questions about it cost only their own tokens. A longer
 document is answered from retrieved passages, found in the documents' language when the question is in
 another. A list or summary question gathers more of them and answers item by item, each cited. The answer
-streams; NOT FOUND is held back. When nothing in the documents bears on the question, the model is not asked.
+streams; NOT FOUND is held back. When nothing in the documents bears on the question, the model is not asked;
+nor when the question asks the value of a label that stands on the page ("What is filled in for "DATE"?"):
+the layout gives it (`field_questions`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from ..retrieval.search import (
 from ..settings import Settings
 from .answer_checks import check_values, mentions, numeric
 from .evidence import Evidence, fits_whole, gather, whole_documents
+from .field_questions import answer_from_layout
 from .grounding import Located, ground_answer, locate_same_date, located_regions
 from .injection import guard_answer
 from .lists import missing_items
@@ -77,6 +80,12 @@ def ask(
             return solved
 
     kind = "summary" if wants_summary(question) else "list" if wants_list(question) else "fact"
+    if kind == "fact" and (from_layout := answer_from_layout(read.pages, question)) is not None:
+        value, citations, note = from_layout  # the value beside the label the question names
+        notes.append(note)
+        if on_token:
+            on_token(value)
+        return Answer("ask", value, citations, notes, cached=False, elapsed_ms=elapsed_ms(started))
     evidence = gather(read, question, backend, settings, kind)
     if evidence is None:
         notes.append("retrieval found nothing relevant; the model was not asked")
