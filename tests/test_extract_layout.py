@@ -252,7 +252,7 @@ def test_wrapped_values_and_names_as_typed(settings):
 
 
 def test_a_question_naming_a_label_is_answered_from_the_layout(settings):
-    """"What is filled in for "X"?" is answered with the value beside X, cited on its line, in either
+    """ "What is filled in for "X"?" is answered with the value beside X, cited on its line, in either
     language's wording; a question whose label is not on the page is left to the usual path."""
     from assistant.tasks.ask import ask
     from assistant.tasks.field_questions import answer_from_layout
