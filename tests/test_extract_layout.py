@@ -353,3 +353,22 @@ def test_receipt_rules_tax_lines_registrations_and_the_owner():
     from assistant.tasks.validators import date_as_written
 
     assert date_as_written(rows[-1].text) == "18/03/2018"
+
+
+def test_a_misread_date_is_read_again_closer(settings):
+    """A date beside its label that is no date ("2022-83-18", a digit misread) is read again from its line,
+    enlarged, and the reading that is a date is kept; one that stays no date is left as read."""
+    from assistant.documents.model import Page
+    from assistant.tasks.layout_fields import Value
+    from assistant.tasks.reread import plausible_date, reread
+
+    c = fx.Canvas(700, 160)
+    line = c.text((40, 50), "解除抵押日期：2022-03-18", fx.cjk(30))
+    page = Page(1, c.page.image.size, lambda: c.page.image, "test-page")
+    misread = Value("2022-83-18", (_region("解除抵押日期：2022-83-18", line.box),), "inline")
+    again = reread(page, misread, plausible_date)
+    assert again is not None and again.text == "2022-03-18"
+    assert again.regions == misread.regions  # still cited on its own line
+    assert plausible_date("2819-01-09") is None and plausible_date("on 2019-01-09") == "2019-01-09"
+    blank = Page(1, (700, 160), lambda: fx.Canvas(700, 160).page.image, "blank-page")
+    assert reread(blank, misread, plausible_date) is None

@@ -53,6 +53,8 @@ def asked_label(question: str) -> str | None:
         match = pattern.match(text)
         if match:
             label = match.group("label").strip(" ?？")
+            if pattern is _ASKS_VALUE_ZH:  # "解除抵押的日期" is the label 解除抵押日期
+                label = re.sub(r"(?<=[\u4e00-\u9fff]{2})的(?=[\u4e00-\u9fff]{2})", "", label)
             if label.lower() not in _VAGUE and len(fold(label)) >= 2 and len(label.split()) <= 6:
                 return label
     return None
@@ -73,8 +75,9 @@ def answer_from_layout(
     found = reading.values.get(label)
     if found is None or not found.value.text.strip() or not found.value.regions:
         return None
-    if len(found.value.text) > MAX_VALUE_CHARS or len(fold(found.value.text)) < 2:
-        return None  # a paragraph under a heading, or a stray character: not a field's value
+    folded = fold(found.value.text)
+    if len(found.value.text) > MAX_VALUE_CHARS or not folded or (len(folded) == 1 and not folded.isdigit()):
+        return None  # a paragraph under a heading, or a stray letter (of a vertical title): not a value
     page = found.page
     citations = [Citation(found.file, page.number, region, page.size) for region in found.value.regions]
     note = f"read from the page's layout: the value beside the label {label!r}"

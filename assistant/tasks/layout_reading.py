@@ -26,6 +26,7 @@ from .layout_fields import (
     rows_of,
     starts_with_label,
 )
+from .reread import plausible_date, reread
 from .validators import USCC_PATTERN, Kind, date_as_written, kind_of
 
 _AMOUNT = re.compile(r"[¥$€£￥]?\s?-?\d[\d,]*(?:\.\d+)?%?")
@@ -124,6 +125,8 @@ def _page_values(
             value = _first_date(rows)
         if value is not None:
             value = _cleaned(name, value)
+        if value is not None and _misread_date(name, value.text):
+            value = reread(page, value, plausible_date) or value
         if value is not None:
             found[name] = value
     return found
@@ -188,6 +191,11 @@ def _first_date(rows: Sequence[Row]) -> Value | None:
             if written:
                 return Value(written, (region,), "first date")
     return None
+
+
+def _misread_date(name: str, text: str) -> bool:
+    """A date field's value with figures in it but no plausible date: a digit misread ("2022-83-18")."""
+    return kind_of(name) is Kind.DATE and any(c.isdigit() for c in text) and plausible_date(text) is None
 
 
 def _cleaned(name: str, value: Value) -> Value | None:

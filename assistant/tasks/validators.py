@@ -33,7 +33,23 @@ _KIND_WORDS = [
     (Kind.COMPANY, ("公司", "企业名称", "单位名称", "销售方名称", "购买方名称", "company", "seller")),
     (
         Kind.AMOUNT,
-        ("金额", "税额", "合计", "总额", "总计", "价格", "amount", "total", "price", "tax", "sum", "fee"),
+        (
+            "金额",
+            "税额",
+            "合计",
+            "总额",
+            "总计",
+            "价格",
+            "票价",
+            "单价",
+            "amount",
+            "total",
+            "price",
+            "fare",
+            "tax",
+            "sum",
+            "fee",
+        ),
     ),
 ]
 
