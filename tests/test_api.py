@@ -384,7 +384,8 @@ def test_request_over_the_time_limit_is_504(session_cache_dir: Path, tmp_path: P
     ):
         response = http.post(
             "/v1/ocr",
-            data={"task": "ask", "question": "What is the tax ID?"},
+            # a question for the model (one that names a label is answered from the layout at once)
+            data={"task": "ask", "question": "Describe this invoice in one sentence."},
             files=upload(corpus / "invoice.png"),
         )
         assert_problem(response, 504, "timeout", "0.5 s", "DOC_ASSISTANT_REQUEST_TIMEOUT_S")
@@ -402,8 +403,8 @@ def test_all_model_slots_busy_is_503(session_cache_dir: Path, tmp_path: Path, co
         httpx.Client(base_url=running.url, timeout=TIMEOUT) as http,
     ):
 
-        def ask(_: int) -> httpx.Response:  # ask: extract reads this invoice's labels without the model
-            form = {"task": "ask", "question": "开票日期是哪天？"}
+        def ask(_: int) -> httpx.Response:  # a question for the model (a label's value needs none)
+            form = {"task": "ask", "question": "这张发票是为什么开具的？用一句话说明。"}
             return http.post("/v1/ocr", data=form, files=upload(corpus / "invoice.png"))
 
         with ThreadPoolExecutor(3) as pool:

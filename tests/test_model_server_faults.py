@@ -47,6 +47,10 @@ COORDS_REPLY = "\n".join(
 )
 MARKUP_REPLY = "The total is 12.50. " + " ".join(MARKUP_PAYLOADS)  # a reply that tries to embed things
 
+# A question for the model: one that names a label on the page ("What is the total?") is answered from
+# the page's layout, and no fault of the server would show.
+MODEL_QUESTION = "Describe this invoice in one sentence."
+
 
 @pytest.fixture(scope="module")
 def proxy():
@@ -73,7 +77,9 @@ def _run(proxy: FaultProxy, mode: str, invoice_png: Path, task: str = "read", pr
     proxy.mode = mode
     settings = _settings(proxy, profile)
     document = load_document(invoice_png.read_bytes(), invoice_png.name, settings)
-    request = TaskRequest(task=task, question="What is the total?" if task == "ask" else None)
+    # a question for the model (one that names a label on the page is answered from the layout)
+    question = MODEL_QUESTION if task == "ask" else None
+    request = TaskRequest(task=task, question=question)
     faults = proxy.faults
     try:
         return run_task(request, [document], settings)
@@ -208,12 +214,12 @@ def test_a_chat_session_survives_every_fault(proxy, invoice_png, browser, tmp_pa
             for mode, fails in [("stall", True), ("repeat", False), ("nonjson", True), ("pass", False)]:
                 proxy.mode = mode
                 if fails:
-                    tab.answer("What is the total?", pattern="⚠️")
+                    tab.answer(MODEL_QUESTION, pattern="⚠️")
                 else:
-                    assert tab.answer("What is the total?", pattern=r"^ask").startswith("ask")
+                    assert tab.answer(MODEL_QUESTION, pattern=r"^ask").startswith("ask")
             # A reply carrying markup is shown as the text it is: no remote image, link or HTML.
             proxy.mode, proxy.reply_text = "rewrite", MARKUP_REPLY
-            text = tab.answer("What is the total?", pattern=r"^ask")
+            text = tab.answer(MODEL_QUESTION, pattern=r"^ask")
             for payload in MARKUP_PAYLOADS:
                 assert payload in text, f"{payload!r} is not shown as text: {text}"
             assert tab.foreign == [] and tab.embedded() == [], (tab.foreign, tab.embedded())
