@@ -217,7 +217,7 @@ def _ask(url: str, invoice: bytes) -> httpx.Response | None:
     try:
         return httpx.post(
             f"{url}/v1/ocr",
-            data={"task": "ask", "question": "What is the total amount?"},
+            data={"task": "ask", "question": "Describe this invoice in one sentence."},
             files={"file": ("i.png", invoice)},
             timeout=300,
         )
