@@ -247,8 +247,13 @@ _LABEL_REST = re.compile(r"\s+[^\s:：]{1,4}\s*[:：](?!\d{2}\b)")
 _LONGER_LABEL = re.compile(r"\s+(?:[^\W\d_]+\.?\s+){0,2}[^\W\d_]+\.?\s*[:：]")
 
 
+def _piece_end(row: Row, at: int) -> int:
+    """Where the row's piece that holds character `at` ends."""
+    return next((b for a, b in row.spans if a <= at <= b), len(row.text))
+
+
 def _begins_longer_label(row: Row, end: int) -> bool:
-    piece_end = next((b for a, b in row.spans if a <= end <= b), len(row.text))
+    piece_end = _piece_end(row, end)
     if _LABEL_REST.match(row.text, end, piece_end):
         return False
     return bool(_LONGER_LABEL.match(row.text, end, piece_end))
@@ -256,8 +261,7 @@ def _begins_longer_label(row: Row, end: int) -> bool:
 
 def _after(row: Row, end: int, is_label) -> Value | None:
     rest_start = end
-    piece_end = next((b for a, b in row.spans if a <= end <= b), len(row.text))
-    more = _LABEL_REST.match(row.text, end, piece_end)
+    more = _LABEL_REST.match(row.text, end, _piece_end(row, end))
     if more:
         rest_start = more.end()  # the field named the label's first words; its value follows the colon
     while rest_start < len(row.text) and (row.text[rest_start] in _SEPARATORS + " )）]】."):
