@@ -33,7 +33,10 @@ from . import cancel, worker_main
 from .worker_main import HEADER, Held
 
 SLOW_AFTER_S = 2.0  # a job running longer yields its place (lower priority) to new ones
-SLOW_NICE = 10  # its niceness then: it still progresses, but a normal page goes first
+# Workers run a little below the process that serves requests: while OCR fills every core, a cache hit, a
+# health check or the chat's own reply still gets a core at once (OCR loses nothing on an idle machine).
+WORKER_NICE = 10
+SLOW_NICE = 15  # a slow job's niceness: it still progresses, but a normal page goes first
 IDLE_RETIRE_S = 60.0  # a worker beyond the pool's size, idle this long, is stopped
 WALL_FACTOR = 10  # a job's wall-clock cap, in budgets
 START_TIMEOUT_S = 120.0  # for a new worker to import what the job needs (a busy machine is slow)
@@ -217,6 +220,7 @@ class WorkerPool:
             stderr=subprocess.DEVNULL,
             env=env,
         )
+        _renice(process.pid, WORKER_NICE)
         worker = _Worker(process)
         self._workers.append(worker)
         self.started += 1
@@ -232,7 +236,7 @@ class WorkerPool:
         with self._cond:
             worker.idle_since = time.monotonic()
             if worker in self._workers and not worker.busy and worker.demoted:
-                if _renice(worker.pid, 0):
+                if _renice(worker.pid, WORKER_NICE):
                     worker.demoted = False
                 else:
                     self._retire(worker)

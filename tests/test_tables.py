@@ -91,3 +91,60 @@ def test_only_pages_that_look_like_a_grid_go_to_the_layout_model():
     contract = fx.text_lines_page(fx.CONTRACT_PAGE_1)
     for page in (fx.text_page(), fx.two_column_page(), fx.invoice_page(), contract):
         assert not looks_tabular(regions(page)), page.text_lines
+
+
+def _exam_pdf() -> bytes:
+    """A born-digital page: a sentence, a table whose header spans two columns twice, a sentence."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=600, height=420)
+
+    def write(x: float, y: float, text: str) -> None:
+        page.insert_text((x, y), text, fontname="helv", fontsize=11)
+
+    write(40, 40, "Marks of the spring exams, by class and term, as reported by the school office.")
+    write(40, 80, "Class")
+    write(185, 80, "Term 1")  # over Mid and Final of term 1
+    write(345, 80, "Term 2")
+    for x, text in ((150, "Mid"), (230, "Final"), (310, "Mid"), (390, "Final")):
+        write(x, 100, text)
+    for row, (name, *marks) in enumerate([("7A", "71", "74", "78", "80"), ("7B", "65", "69", "70", "73"),
+                                          ("8A", "82", "85", "88", "90")]):  # fmt: skip
+        write(40, 120 + 20 * row, name)
+        for x, mark in zip((150, 230, 310, 390), marks, strict=True):
+            write(x, 120 + 20 * row, mark)
+    write(40, 220, "The office will publish the autumn marks in the same form next term.")
+    return doc.tobytes()
+
+
+def test_a_born_digital_table_is_found_from_its_text_without_the_table_models(ocr_settings, ocr_cache):
+    from assistant.readers import layout, tables
+
+    layout._engine.cache_clear()
+    tables._engine.cache_clear()
+    answer = read_bytes(_exam_pdf(), "exams.pdf", ocr_settings, ocr_cache)
+    cells = _cells(answer)
+    text = {pos: c["text"] for pos, c in cells.items()}
+    assert text[(0, 0)] == "Class" and text[(1, 1)] == "Mid" and text[(4, 4)] == "90", answer["text"]
+    assert (cells[(0, 1)]["text"], cells[(0, 1)]["cell"]["cols"]) == ("Term 1", 2), cells[(0, 1)]
+    assert (cells[(0, 3)]["text"], cells[(0, 3)]["cell"]["cols"]) == ("Term 2", 2), cells[(0, 3)]
+    assert [text[(r, 0)] for r in (2, 3, 4)] == ["7A", "7B", "8A"]
+    assert "| 7B | 65 | 69 | 70 | 73 |" in answer["text"], answer["text"]
+    # The sentences around it stay lines, before and after the table.
+    lines = answer["text"].splitlines()
+    assert lines[0].startswith("Marks of the spring exams") and lines[-1].startswith("The office"), lines
+    # Neither model was loaded: the text layer's geometry was enough.
+    assert layout._engine.cache_info().currsize == 0 and tables._engine.cache_info().currsize == 0
+
+
+def test_text_set_in_vertical_columns_is_no_table(ocr_settings, ocr_cache):
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=400, height=400)
+    for column, text in enumerate(["わたくしといふ現象は", "假定された有機交流", "ひとつの青い照明です"]):
+        for row, char in enumerate(text):  # one character per line, as vertical writing often comes
+            page.insert_text((300 - 40 * column, 40 + 24 * row), char, fontname="japan", fontsize=18)
+    answer = read_bytes(doc.tobytes(), "poem.pdf", ocr_settings, ocr_cache)
+    assert not _cells(answer) and "|" not in answer["text"], answer["text"]

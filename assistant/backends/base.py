@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
-
-from PIL import Image
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import prompts
+
+if TYPE_CHECKING:
+    from .page_images import PageImage
 
 Message = dict[str, Any]  # OpenAI-style chat message: {"role": ..., "content": ...}
 
@@ -70,7 +71,7 @@ class Backend(Protocol):
         self,
         messages: list[Message],
         *,
-        images: Sequence[Image.Image] = (),
+        images: Sequence[PageImage] = (),
         json_schema: dict[str, Any] | None = None,
         max_tokens: int | None = None,
         keep_prefix: str | None = None,

@@ -16,9 +16,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-from PIL import Image
+from typing import TYPE_CHECKING, Any
 
 from .. import cancel
 from ..errors import ArgumentError
@@ -27,6 +25,9 @@ from .base import LOCAL_PROFILE, Message, Profile
 from .model_files import DEFAULT_MODEL, ModelError, assemble
 from .prompt_states import PrefixState, PrefixStates, prefix_key
 from .replies import until_loop
+
+if TYPE_CHECKING:
+    from .page_images import PageImage
 
 PREFILL_CHUNK = 256  # tokens evaluated per turn of the lock when a document is prepared in the background
 STATE_MEMORY_BYTES = 512 * 1024 * 1024
@@ -288,7 +289,7 @@ class LocalBackend:
         self,
         messages: list[Message],
         *,
-        images: Sequence[Image.Image] = (),
+        images: Sequence[PageImage] = (),
         json_schema: dict[str, Any] | None = None,
         max_tokens: int | None = None,
         keep_prefix: str | None = None,

@@ -10,12 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from PIL import Image
-
 from ..settings import Settings
 from .base import Message, Profile
 from .openai_client import OpenAIClient
-from .page_images import image_part
+from .page_images import PageImage, image_part
 
 
 class OpenAIBackend:
@@ -45,7 +43,7 @@ class OpenAIBackend:
         self,
         messages: list[Message],
         *,
-        images: Sequence[Image.Image] = (),
+        images: Sequence[PageImage] = (),
         json_schema: dict[str, Any] | None = None,
         max_tokens: int | None = None,
         keep_prefix: str | None = None,  # the server keeps prefixes itself, where it is set to

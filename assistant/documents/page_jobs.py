@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from PIL import Image
 
@@ -69,12 +70,13 @@ def _inspect_pdf(data: bytes, name: str, settings: Settings, start: int) -> Iter
 
     with pdf.open_pdf(data, name, settings) as doc:
         with pdf.damaged_as(name):
-            sizes = [pdf.page_size(page, pdf.plain_zoom(page, settings)) for page in doc]
+            pages = list(doc)  # each page parsed once, for its size and then its layout
+            zooms = [pdf.plain_zoom(page, settings) for page in pages]
+            sizes = [pdf.page_size(page, zoom) for page, zoom in zip(pages, zooms, strict=True)]
         yield sizes
         for index in range(start, doc.page_count):
             with pdf.damaged_as(f"{name} page {index + 1}"):
-                page = doc[index]
-                zoom = pdf.plain_zoom(page, settings)
+                page, zoom = pages[index], zooms[index]
                 text_layer = pdf.text_layer_regions(page, zoom)
                 if not text_layer:
                     zoom = pdf.render_zoom(page, settings, has_text_layer=False)
@@ -100,22 +102,29 @@ def page_image(source: PageSource, name: str, settings: Settings) -> Image.Image
 
 def image_in_worker(page: Page, settings: Settings) -> Image.Image:
     """The page's image made in a worker process under the page budget (the pixels come back)."""
+    if page.source is None or settings.worker_count == 0:
+        return page.load_image()
+    mode, size, raw = in_worker(page, settings, f"{__name__}:_encoded_image")
+    return Image.frombytes(mode, size, raw)
+
+
+def in_worker(page: Page, settings: Settings, target: str, *args: Any) -> Any:
+    """`target(page.source, page.file, settings, *args)` run in a worker process under the page budget,
+    with the page's file attached (`page_image` makes the image from it there); its result."""
     from ..errors import CorruptFileError, PageTooSlowError
     from ..workers import BudgetExceeded, Job, WorkerCrashed, get_pool
 
-    if page.source is None or settings.worker_count == 0:
-        return page.load_image()
-    job = Job(f"{__name__}:_encoded_image", (page.source.without_data(), page.file, settings))
+    assert page.source is not None
+    job = Job(target, (page.source.without_data(), page.file, settings, *args))
     job.files[page.source.digest] = page.source.data
     try:
-        mode, size, raw = get_pool(settings.worker_count).call(job, settings.page_budget_s)
+        return get_pool(settings.worker_count).call(job, settings.page_budget_s)
     except BudgetExceeded:
         raise PageTooSlowError(too_slow(page.file, page.number, settings.page_budget_s)) from None
     except WorkerCrashed as exc:
         raise CorruptFileError(
             f"{page.file} page {page.number}: the page could not be made ({exc})"
         ) from None
-    return Image.frombytes(mode, size, raw)
 
 
 def _encoded_image(source: PageSource, name: str, settings: Settings) -> tuple[str, tuple[int, int], bytes]:

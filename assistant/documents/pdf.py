@@ -92,13 +92,19 @@ def render_page(data: bytes, index: int, zoom: float) -> Image.Image:
 def text_layer_regions(page: pymupdf.Page, zoom: float) -> list[Region]:
     """Lines of the page's own text in page-image pixels (at `zoom`). Empty if it has none.
 
-    One extraction: MuPDF lays the text out once, straight into pixels of the page as displayed (the
-    rotation and the zoom go in as its matrix), so no box is transformed here.
+    One extraction per page. An upright page is laid out in its own points (MuPDF's quickest path) and
+    each line's box scaled to pixels; a rotated one straight into pixels of the page as displayed (the
+    rotation and the zoom go in as MuPDF's matrix, with the clip in the output's coordinates). No word's
+    box is transformed here.
     """
-    matrix = page.rotation_matrix * pymupdf.Matrix(zoom, zoom)
-    # The clip is in the output's coordinates: the displayed page, zoomed.
-    clip = page.rect * pymupdf.Matrix(zoom, zoom)
-    textpage = page.get_textpage(clip=clip, flags=pymupdf.TEXTFLAGS_TEXT, matrix=matrix)
+    scale = zoom
+    if page.rotation:
+        matrix = page.rotation_matrix * pymupdf.Matrix(zoom, zoom)
+        clip = page.rect * pymupdf.Matrix(zoom, zoom)
+        textpage = page.get_textpage(clip=clip, flags=pymupdf.TEXTFLAGS_TEXT, matrix=matrix)
+        scale = 1.0
+    else:
+        textpage = page.get_textpage(flags=pymupdf.TEXTFLAGS_TEXT)
     regions: list[Region] = []
     for block in page.get_text("dict", textpage=textpage)["blocks"]:
         if block["type"] != 0:
@@ -110,7 +116,8 @@ def text_layer_regions(page: pymupdf.Page, zoom: float) -> list[Region]:
             if not text.isascii():
                 # NFC folds CJK compatibility ideographs some fonts' ToUnicode maps produce (U+FA01 for 度).
                 text = unicodedata.normalize("NFC", text)
-            region = Region(text, tuple(line["bbox"]), 1.0, "text_layer")
+            x0, y0, x1, y1 = line["bbox"]
+            region = Region(text, (x0 * scale, y0 * scale, x1 * scale, y1 * scale), 1.0, "text_layer")
             vertical = abs(line["dir"][1]) > abs(line["dir"][0])
             if vertical and regions and _continues_column(regions[-1], region):
                 regions[-1] = _join_column(regions[-1], region)

@@ -68,13 +68,19 @@ def group_rows(regions: Sequence[Region]) -> list[list[Region]]:
         center = (region.box[1] + region.box[3]) / 2
         if rows:
             last = rows[-1]
-            top = median(r.box[1] for r in last)
-            bottom = median(r.box[3] for r in last)
+            top, bottom = _band(last)
             if top <= center <= bottom and _overlaps_vertically(region, last):
                 last.append(region)
                 continue
         rows.append([region])
     return [sorted(row, key=lambda r: r.box[0]) for row in rows]
+
+
+def _band(row: list[Region]) -> tuple[float, float]:
+    """The median top and bottom of a row (a row is mostly one or two pieces: no statistics call)."""
+    if len(row) == 1:
+        return row[0].box[1], row[0].box[3]
+    return median(r.box[1] for r in row), median(r.box[3] for r in row)
 
 
 def _overlaps_vertically(region: Region, row: list[Region]) -> bool:

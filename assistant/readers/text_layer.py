@@ -4,25 +4,23 @@ from __future__ import annotations
 
 from ..cache import make_key
 from ..documents.model import Page
-from . import tables
 from .base import PageReading
+from .text_tables import with_text_tables
 
-VERSION = 1  # bump when a change here alters results, to retire old cache entries
+VERSION = 2  # bump when a change here alters results, to retire old cache entries
 
 
 class TextLayerReader:
     def cacheable(self, page: Page) -> bool:
-        # The page's lines come with it from the (cached) layout; only a page that goes to the table
-        # models (its lines look like a grid) costs enough to keep its reading.
-        return tables.looks_tabular(page.text_layer or [])
+        # The page's lines come with it from the (cached) layout, and its tables take milliseconds.
+        return False
 
     def accepts(self, page: Page) -> bool:
         return page.text_layer is not None
 
     def cache_key(self, page: Page) -> str:
-        return make_key("text-layer-page", VERSION, page.content_key, page.size, tables.VERSION)
+        return make_key("text-layer-page", VERSION, page.content_key, page.size)
 
     def read(self, page: Page) -> PageReading:
-        # Only a page whose lines look like a grid goes to the table models.
-        regions, notes = tables.with_tables(page.load_image, list(page.text_layer or []))
+        regions, notes = with_text_tables(list(page.text_layer or []))
         return PageReading(regions=regions, size=page.size, notes=notes, cached=page.layout_cached)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from .. import prompts
 from ..backends.base import Backend
+from ..backends.page_images import encoded_page
 from ..backends.replies import parse_spotting, to_regions
 from ..cache import make_key
 from ..documents.model import Page
-from ..documents.page_jobs import image_in_worker
 from ..settings import Settings
 from .base import PageReading
 
@@ -33,7 +33,7 @@ class VlmSpottingReader:
         return make_key("vlm-page", VERSION, page.content_key, self.backend.identity)
 
     def read(self, page: Page) -> PageReading:
-        image = image_in_worker(page, self.settings)  # rendered under the page budget
+        image = encoded_page(page, self.settings, self.settings.vision_max_side)  # under the page budget
         profile = self.backend.profile
         messages = prompts.messages("spot", profile.prompt_variant("zh"), profile.name)
         reply = "".join(self.backend.generate(messages, images=[image]))

@@ -28,10 +28,11 @@ from ...tasks.fields import default_fields
 from ...tasks.router import route
 from ...workers import get_pool
 from .body_limit import BodyLimit
+from .caller_check import CallerCheck
 from .forms import checked as _checked
 from .forms import safe_name as _safe_name
 from .forms import task_form
-from .guard import Guard, RateLimited, Unauthorized
+from .guard import Guard
 from .jobs import JOBS, add_job_routes, is_job_path
 from .openapi import declare_bearer
 from .problems import ERROR_RESPONSES, allowed_methods, from_error, problem
@@ -74,30 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimit, max_bytes=settings.max_file_bytes, larger={JOBS: (job_bytes, "DOC_ASSISTANT_MAX_JOB_MB")}
     )
-
-    @app.middleware("http")
-    async def check_caller(request: Request, call_next: Any) -> Any:
-        # Before the body is read: a caller without a key, or over its rate, uploads nothing.
-        rated = request.method == "POST" and request.url.path in GUARDED
-        if rated or is_job_path(request.url.path):  # a job's own routes: the key, not the rate
-            try:
-                request.state.caller = guard.check(request) if rated else guard.identify(request)
-            except Unauthorized as exc:
-                response = from_error(exc)
-                response.headers["WWW-Authenticate"] = "Bearer"
-                return response
-            except RateLimited as exc:
-                response = from_error(exc)
-                response.headers["Retry-After"] = str(exc.retry_after)
-                return response
-        return await call_next(request)
-
-    @app.middleware("http")
-    async def no_sniffing(request: Request, call_next: Any) -> Any:
-        # Answers hold documents' text (markup and HTML included, as text): no browser may take one for HTML.
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        return response
+    # Added last, so it runs first: a caller without a key, or over its rate, uploads nothing.
+    app.add_middleware(CallerCheck, guard=guard, rated=GUARDED, identified=is_job_path)
 
     @app.exception_handler(DocAssistantError)
     async def known_error(request: Request, exc: DocAssistantError) -> JSONResponse:
@@ -139,17 +118,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "/v1/ocr",
         summary="Run one task on an image or PDF",
         response_description="The CLI's JSON",
+        response_model=dict[str, Any],
         responses=ERROR_RESPONSES,
     )
     async def ocr(
         file: Annotated[UploadFile, File(description="PNG, JPEG, WebP, TIFF, BMP, GIF or PDF")],
         request: Annotated[TaskRequest, Depends(task_form)],
-    ) -> dict[str, Any]:
+    ) -> JSONResponse:
         return await _answer(settings, executor, file, _checked(request, settings))
 
     @app.post(
         "/ocr",
         summary="Run the task a sentence asks for ('extract fields from invoice')",
+        response_model=dict[str, Any],
         responses=ERROR_RESPONSES,
     )
     async def ocr_in_words(
@@ -157,7 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         task: Annotated[
             str, Form(description="what to do, in English or Chinese", min_length=1, max_length=2000)
         ],
-    ) -> dict[str, Any]:
+    ) -> JSONResponse:
         chosen = route(task)
         request = TaskRequest(
             task=chosen.task,
@@ -175,18 +156,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 async def _answer(
     settings: Settings, executor: ThreadPoolExecutor, upload: UploadFile, request: TaskRequest
-) -> dict[str, Any]:
+) -> JSONResponse:
     data = await upload.read()
     name = _safe_name(upload.filename)
     token = CancelToken()
 
-    def work() -> dict[str, Any]:
+    def work() -> JSONResponse:
         with cancellable(token):
             document = load_document(data, name, settings)
             answer = run_task(request, [document], settings).to_dict()
         if "images" in answer:  # server paths mean nothing to a client: send the pictures themselves
             answer["image_data"] = [_data_url(Path(path)) for path in answer["images"]]
-        return answer
+        # Encoded here, in the work's thread: FastAPI would walk the answer (every region and word) on the
+        # event loop, where /health and cache hits wait for it.
+        return JSONResponse(answer)
 
     work_done = asyncio.get_running_loop().run_in_executor(executor, work)
     try:
