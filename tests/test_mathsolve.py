@@ -152,3 +152,38 @@ def test_coefficients_of_an_identity_are_found_and_checked(text, answer):
 def test_an_unknown_in_terms_of_other_unknowns_is_not_a_solution():
     # One equation, three letters, no identity to read: nothing is claimed as solved and checked.
     assert solve("x + A = B") is None
+
+
+def test_a_working_in_words_stops_at_the_problems_time_and_the_generation_with_it():
+    from assistant.tasks import math
+
+    stopped = []
+
+    def slow_reply():  # a model still writing when the time is up
+        try:
+            for n in range(1000):
+                time.sleep(0.01)
+                yield f"step {n} "
+        finally:
+            stopped.append(True)
+
+    started = time.monotonic() - math.MODEL_DEADLINE_S + 0.1  # 0.1 s of the problem's time left
+    pieces = list(math._until(slow_reply(), started))
+    assert 0 < len(pieces) < 30, len(pieces)
+    assert stopped == [True], "the generator must be closed, so that the model stops generating"
+
+
+@pytest.mark.parametrize(
+    ("worked", "result"),
+    [
+        ("The period is the distance between peaks.\nAnswer: 12.5 hours", "12.5 hours"),
+        ("A = π r^2\n答案：9π", "9π"),
+        ("π(3^2) = 9π", "9π"),  # a computation: its result
+        ("x = 4", "x = 4"),  # an unknown's value stays as it is
+        ("Using the cosine,\nd = 10.7 / cos(25°) = 11.8 km", "d = 11.8 km"),
+    ],
+)
+def test_final_answer_only_takes_the_result_of_a_working(worked: str, result: str):
+    from assistant.tasks.math import _result
+
+    assert _result(worked) == result

@@ -44,8 +44,14 @@ def _order_with_tables(regions: Sequence[Region]) -> list[Region]:
 
 def is_vertical_layout(regions: Sequence[Region]) -> bool:
     """Most text runs top to bottom (vertical CJK): lines far taller than wide, of several characters."""
-    vertical = sum(1 for r in regions if r.height > 1.5 * r.width and len(r.text) >= 2)
-    horizontal = sum(1 for r in regions if r.width > 1.5 * r.height and len(r.text) >= 2)
+    vertical = horizontal = 0
+    for region in regions:
+        if len(region.text) < 2:
+            continue
+        x0, y0, x1, y1 = region.box
+        width, height = x1 - x0, y1 - y0
+        vertical += height > 1.5 * width
+        horizontal += width > 1.5 * height
     return vertical > 2 * horizontal
 
 

@@ -25,12 +25,15 @@ ROW_GAP = 2.5  # line heights: a wider gap between two rows ends the run (a new 
 
 def with_text_tables(regions: list[Region]) -> tuple[list[Region], list[str]]:
     """The page's lines with each table's lines placed in their cells, and a note of how many tables."""
-    if not regions or is_vertical_layout(regions):
+    if not regions:
         return regions, []
     height = median(r.height for r in regions)
+    runs = [run for run in _runs(group_rows(regions), height) if _grid_rows(run) >= MIN_GRID_ROWS]
+    if not runs or is_vertical_layout(regions):  # a page of prose has no run: it stops here
+        return regions, []
     placed: dict[int, Region] = {}
     found = 0
-    for run in _runs(group_rows(regions), height):
+    for run in runs:
         cells = _cells(run, found)
         if cells:
             placed.update(cells)
@@ -58,10 +61,12 @@ def _runs(rows: list[list[Region]], height: float) -> list[list[list[Region]]]:
     return runs
 
 
+def _grid_rows(run: list[list[Region]]) -> int:
+    return sum(1 for row in run if len(row) >= MIN_GRID_PIECES)
+
+
 def _cells(run: list[list[Region]], number: int) -> dict[int, Region]:
     """The run's pieces as cells of table `number` (by the id of each line), or nothing if it is no grid."""
-    if sum(1 for row in run if len(row) >= MIN_GRID_PIECES) < MIN_GRID_ROWS:
-        return {}
     pieces = [piece for row in run for piece in row]
     # Vertical writing set one character per line stands in rows and columns too: it is no table.
     if sum(1 for p in pieces if len(p.text) == 1 and not p.text.isdigit()) * 2 > len(pieces):

@@ -10,7 +10,8 @@ program solves is answered by the model in words and marked "not checked".
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import time
+from collections.abc import Iterable, Iterator, Sequence
 
 from .. import prompts
 from ..answer import Answer, Citation
@@ -52,6 +53,12 @@ _FINAL_LINE = re.compile(
 )
 PROGRAM_TOKENS = 240
 MODEL_ANSWER_TOKENS = 200  # a few short steps and the answer: more only runs the clock on a CPU
+RESULT_TOKENS = 96  # "final answer only": a short working and the answer line
+# The model's part of a problem, in seconds (OCR comes before): a working in words (the fallback when no
+# program solved it) still running then is cut short, or not started with less than MIN_WORKING_S left,
+# so that a photographed problem is answered in about 20 s on two CPU cores.
+MODEL_DEADLINE_S = 15.0
+MIN_WORKING_S = 4.0  # less time than this left after the program: no working in words is started
 PROBLEM_CHARS = 1200  # of the page's text, in the model's prompt
 _ROUNDING = [
     (re.compile(r"nearest (?:whole number|integer|unit)|保留整数|取整|精确到个位", re.I), 0),
@@ -81,6 +88,7 @@ def solve_math(
     on_token: TokenSink | None,
 ) -> Answer | None:
     """None when the page holds no problem ("how is the dispute 解决"): then ask answers from the document."""
+    started = time.monotonic()
     text = "\n".join(page_text(page.regions) for _, page in pages)
     if not text.strip():
         return None
@@ -101,27 +109,62 @@ def solve_math(
         return None
     profile = backend.profile
     values = {"problem": text[:PROBLEM_CHARS], "question": question}
-    program = reply_text(
-        backend.generate(prompts.messages("math", variant, profile.name, **values), max_tokens=PROGRAM_TOKENS)
-    )
+    messages = prompts.messages("math", variant, profile.name, **values)
+    program = reply_text(backend.generate(messages, max_tokens=PROGRAM_TOKENS))  # bounded by its tokens
     outcome = run_program(program)
     if outcome.answer is not None and outcome.checked is not False:
         wording = text + "\n" + question
         return _program_answer(outcome, program, wording, variant, regions, on_token, result_only)
-    notes = [f"the program the model wrote gave no answer ({outcome.error or 'it did not check'})"]
+    failure = outcome.error or "it did not check"
+    notes = [f"the program the model wrote gave no answer ({failure})"]
+    if time.monotonic() - started > MODEL_DEADLINE_S - MIN_WORKING_S:
+        reply = prompts.parts("math", variant)["unsolved"].format(error=failure)
+        if on_token:
+            on_token(reply)
+        return Answer("ask", reply, _problem_citations(program, regions), notes)
     messages = prompts.messages("math_free", variant, profile.name, **values)
     pieces = []
-    for piece in backend.generate(messages, max_tokens=MODEL_ANSWER_TOKENS):
+    budget = RESULT_TOKENS if result_only else MODEL_ANSWER_TOKENS
+    for piece in _until(backend.generate(messages, max_tokens=budget), started):
         pieces.append(piece)
         if on_token and not result_only:  # the working streams; a result alone comes at the end
             on_token(piece)
+    if time.monotonic() - started > MODEL_DEADLINE_S:
+        notes.append(f"the working was cut short at {MODEL_DEADLINE_S:g} s: it may be unfinished")
     notes.append("not checked: sympy could not solve the problem, the model answered it")
     worked = reply_text(pieces)
-    final = _FINAL_LINE.findall(worked)
-    reply = final[-1].strip() if result_only and final else worked
+    reply = _result(worked) if result_only else worked
     if on_token and result_only:
         on_token(reply)
     return Answer("ask", reply, _problem_citations(worked, regions), notes)
+
+
+def _until(pieces: Iterable[str], started: float) -> Iterator[str]:
+    """The reply's pieces until the problem's time is up; the generation is then stopped."""
+    reply = iter(pieces)
+    try:
+        for piece in reply:
+            yield piece
+            if time.monotonic() - started > MODEL_DEADLINE_S:
+                return
+    finally:
+        stop = getattr(reply, "close", None)  # a generator: the model stops generating now
+        if stop is not None:
+            stop()
+
+
+def _result(worked: str) -> str:
+    """The result of a working: its answer line, else its last line; of a chain of equal signs, the last
+    side, after the unknown it is the value of ("d = 10.7 / cos 25° = 11.8" → "d = 11.8")."""
+    final = _FINAL_LINE.findall(worked)
+    lines = [line.strip() for line in worked.splitlines() if line.strip()]
+    result = final[-1].strip() if final else (lines[-1] if lines else worked.strip())
+    sides = [side.strip() for side in result.split("=")]
+    if len(sides) > 1 and not re.search(r"[A-Za-z]", sides[0].replace("pi", "")):
+        return sides[-1]
+    if len(sides) > 2:  # "d = 10.7 / cos(25°) = 11.8 km": the unknown and its value
+        return f"{sides[0]} = {sides[-1]}"
+    return result
 
 
 def _program_answer(
