@@ -33,8 +33,9 @@ from . import cancel, worker_main
 from .worker_main import HEADER, Held
 
 SLOW_AFTER_S = 2.0  # a job running longer yields its place (lower priority) to new ones
-# Workers run a little below the process that serves requests: while OCR fills every core, a cache hit, a
-# health check or the chat's own reply still gets a core at once (OCR loses nothing on an idle machine).
+# In a server (the API, the chat) workers run below the process that serves requests: while OCR fills every
+# core, a cache hit, a health check or the chat's own reply still gets a core at once. A one-shot command
+# keeps them level with itself: there the page is on the critical path of the one answer.
 WORKER_NICE = 10
 SLOW_NICE = 15  # a slow job's niceness: it still progresses, but a normal page goes first
 IDLE_RETIRE_S = 60.0  # a worker beyond the pool's size, idle this long, is stopped
@@ -94,6 +95,7 @@ class WorkerPool:
         self._next_job = 0
         self.started = 0  # workers started in all (tests read it: a killed worker is replaced)
         self.killed = 0
+        self.nice = 0  # the workers' niceness: WORKER_NICE once a server calls `serve_requests_first`
 
     # --- running jobs --------------------------------------------------------------------------------
 
@@ -220,7 +222,8 @@ class WorkerPool:
             stderr=subprocess.DEVNULL,
             env=env,
         )
-        _renice(process.pid, WORKER_NICE)
+        if self.nice:
+            _renice(process.pid, self.nice)
         worker = _Worker(process)
         self._workers.append(worker)
         self.started += 1
@@ -236,7 +239,7 @@ class WorkerPool:
         with self._cond:
             worker.idle_since = time.monotonic()
             if worker in self._workers and not worker.busy and worker.demoted:
-                if _renice(worker.pid, WORKER_NICE):
+                if _renice(worker.pid, self.nice):
                     worker.demoted = False
                 else:
                     self._retire(worker)
@@ -263,6 +266,14 @@ class WorkerPool:
             self.killed += 1
             self._cond.notify_all()
         threading.Thread(target=_reap, args=(worker.process,), daemon=True).start()
+
+    def serve_requests_first(self) -> None:
+        """Run the workers below this process from now on (a server: see WORKER_NICE)."""
+        with self._cond:
+            self.nice = WORKER_NICE
+            for worker in self._workers:
+                if not worker.demoted:
+                    _renice(worker.pid, WORKER_NICE)
 
     def warm(self, target: str) -> None:
         """Start every worker now and run `target` in each (servers: load the engines before the first

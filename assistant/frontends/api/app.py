@@ -69,7 +69,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.guard = guard
     executor = ThreadPoolExecutor(WORK_THREADS, thread_name_prefix="api-work")
-    get_pool(settings.worker_count).warm(WARM_UP)
+    pool = get_pool(settings.worker_count)
+    pool.serve_requests_first()
+    pool.warm(WARM_UP)
     app.router.route_class = Utf8FormRoute  # fix: non-UTF-8 form values were read as Latin-1, silently
     job_bytes = int(settings.max_job_mb * 1024 * 1024)
     app.add_middleware(

@@ -31,6 +31,7 @@ from assistant.tasks.dispatch import TaskRequest, prepare_documents, run_task
 from assistant.tasks.fields import default_fields
 from assistant.tasks.read import read_pages
 from assistant.tasks.router import Route
+from assistant.workers import get_pool
 
 log = logging.getLogger("doc-assistant.chat")
 
@@ -152,6 +153,7 @@ async def starters(user: Any = None, language: Any = None) -> list[cl.Starter]:
 
 @cl.on_chat_start
 async def start() -> None:
+    get_pool(get_settings().worker_count).serve_requests_first()  # a reply never waits behind OCR for a core
     _library()
     await cl.ChatSettings(_widgets()).send()
     await cl.context.emitter.set_commands(COMMANDS)
