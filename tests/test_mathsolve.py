@@ -168,8 +168,10 @@ def test_a_working_in_words_stops_at_the_problems_time_and_the_generation_with_i
             stopped.append(True)
 
     started = time.monotonic() - math.MODEL_DEADLINE_S + 0.1  # 0.1 s of the problem's time left
-    pieces = list(math._until(slow_reply(), started))
-    assert 0 < len(pieces) < 30, len(pieces)
+    shown: list[str] = []
+    pieces, cut = math._until(slow_reply(), started, shown.append)
+    assert cut and 0 < len(pieces) < 30, len(pieces)
+    assert shown == pieces, "every piece taken was streamed"
     assert stopped == [True], "the generator must be closed, so that the model stops generating"
 
 

@@ -65,16 +65,11 @@ def encoded_page(page: Page, settings: Settings, max_side: int) -> EncodedImage:
         if source is None:
             image = page.load_image().convert("RGB")
             return EncodedImage(data_url(image, max_side), image.size)
-        if source.kind in ("png", "jpeg") and max(page.size) <= max_side and source.data:
-            mime = as_is_mime(source.data)
-            if mime is not None:
-                return EncodedImage(
-                    f"data:{mime};base64," + base64.b64encode(source.data).decode(), page.size
-                )
-        if settings.worker_count == 0:
-            url, size = _page_url(source, page.file, settings, max_side)
-        else:
-            url, size = in_worker(page, settings, f"{__name__}:_page_url", max_side)
+        mime = as_is_mime(source.data, source.kind) if max(page.size) <= max_side else None
+        if mime is not None:
+            return EncodedImage(f"data:{mime};base64," + base64.b64encode(source.data).decode(), page.size)
+        # A pool of size 0 runs the job here, without a budget.
+        url, size = in_worker(page, settings, f"{__name__}:_page_url", max_side)
         return EncodedImage(url, tuple(size))
 
     return kept(("page", page.content_key, page.size, max_side), make)

@@ -74,26 +74,25 @@ AS_IS_MIMES = {"png": "image/png", "jpeg": "image/jpeg"}
 EXIF_ORIENTATION = 0x0112
 
 
-def as_is_mime(data: bytes) -> str | None:
-    """The file's MIME type when its bytes are the page image exactly as decoded (one frame, upright, RGB
-    or grey, nothing transparent), so they can be sent on as they are; else None. Reads the header only:
-    ingest has decoded the file once already (a broken one is refused there)."""
-    for kind, mime in AS_IS_MIMES.items():
-        try:
-            with _HEADER_READERS[kind](io.BytesIO(data)) as header:
-                # A PNG's EXIF may follow its pixels (Pillow decodes them all to find it): any eXIf chunk
-                # at all, and the file goes the decoded way.
-                if kind == "png":
-                    orientation = 0 if b"eXIf" in data else 1
-                else:
-                    orientation = header.getexif().get(EXIF_ORIENTATION, 1)
-                plain = header.mode in ("RGB", "L") and "transparency" not in header.info
-                if plain and orientation == 1 and getattr(header, "n_frames", 1) == 1:
-                    return mime
-                return None
-        except (OSError, SyntaxError, ValueError, EOFError, struct.error, KeyError, TypeError):
-            continue  # not this format
-    return None
+def as_is_mime(data: bytes, kind: str) -> str | None:
+    """The file's MIME type when its bytes are the page image exactly as decoded (a PNG or JPEG of one
+    frame, upright, RGB or grey, nothing transparent), so they can be sent on as they are; else None.
+    Reads the header only: ingest has decoded the file once already (a broken one is refused there)."""
+    mime = AS_IS_MIMES.get(kind)
+    if mime is None or not data:
+        return None
+    try:
+        with _HEADER_READERS[kind](io.BytesIO(data)) as header:
+            # A PNG's EXIF may follow its pixels (Pillow decodes them all to find it): any eXIf chunk at
+            # all, and the file goes the decoded way.
+            if kind == "png":
+                orientation = 0 if b"eXIf" in data else 1
+            else:
+                orientation = header.getexif().get(EXIF_ORIENTATION, 1)
+            plain = header.mode in ("RGB", "L") and "transparency" not in header.info
+            return mime if plain and orientation == 1 and getattr(header, "n_frames", 1) == 1 else None
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error, KeyError, TypeError):
+        return None
 
 
 def frame_count(data: bytes, name: str, kind: str, settings: Settings) -> int:

@@ -16,9 +16,8 @@ from statistics import median
 
 from ..documents.model import Region, TableCell
 from .reading_order import group_rows, is_vertical_layout
+from .tables import MIN_GRID_PIECES, MIN_GRID_ROWS  # what a grid is, as on OCR pages (here in one run)
 
-MIN_GRID_ROWS = 3  # rows of MIN_GRID_PIECES or more pieces in a run before it is a table
-MIN_GRID_PIECES = 3
 MIN_COLUMNS = 2
 ROW_GAP = 2.5  # line heights: a wider gap between two rows ends the run (a new block of the page)
 
@@ -71,10 +70,10 @@ def _cells(run: list[list[Region]], number: int) -> dict[int, Region]:
     # Vertical writing set one character per line stands in rows and columns too: it is no table.
     if sum(1 for p in pieces if len(p.text) == 1 and not p.text.isdigit()) * 2 > len(pieces):
         return {}
-    columns = _columns(run)
+    usual = median(len(row) for row in run)
+    columns = _columns(run, usual)
     if len(columns) < MIN_COLUMNS:
         return {}
-    usual = median(len(row) for row in run)
     cells: dict[int, Region] = {}
     for index, row in enumerate(run):
         for piece in row:
@@ -83,10 +82,9 @@ def _cells(run: list[list[Region]], number: int) -> dict[int, Region]:
     return cells
 
 
-def _columns(run: list[list[Region]]) -> list[tuple[float, float]]:
-    """The x-ranges of the columns, from the body rows (those with the usual number of pieces or more, so
-    that a header spanning two columns does not join them)."""
-    usual = median(len(row) for row in run)
+def _columns(run: list[list[Region]], usual: float) -> list[tuple[float, float]]:
+    """The x-ranges of the columns, from the body rows (those with the `usual` number of pieces or more,
+    so that a header spanning two columns does not join them)."""
     spans = sorted((p.box[0], p.box[2]) for row in run if len(row) >= usual for p in row)
     columns: list[list[float]] = []
     for x0, x1 in spans:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 
 from .. import prompts
 from ..answer import Answer, Citation
@@ -123,13 +123,12 @@ def solve_math(
             on_token(reply)
         return Answer("ask", reply, _problem_citations(program, regions), notes)
     messages = prompts.messages("math_free", variant, profile.name, **values)
-    pieces = []
     budget = RESULT_TOKENS if result_only else MODEL_ANSWER_TOKENS
-    for piece in _until(backend.generate(messages, max_tokens=budget), started):
-        pieces.append(piece)
-        if on_token and not result_only:  # the working streams; a result alone comes at the end
-            on_token(piece)
-    if time.monotonic() - started > MODEL_DEADLINE_S:
+    # The working streams; a result alone comes at the end.
+    pieces, cut = _until(
+        backend.generate(messages, max_tokens=budget), started, None if result_only else on_token
+    )
+    if cut:
         notes.append(f"the working was cut short at {MODEL_DEADLINE_S:g} s: it may be unfinished")
     notes.append("not checked: sympy could not solve the problem, the model answered it")
     worked = reply_text(pieces)
@@ -139,14 +138,19 @@ def solve_math(
     return Answer("ask", reply, _problem_citations(worked, regions), notes)
 
 
-def _until(pieces: Iterable[str], started: float) -> Iterator[str]:
-    """The reply's pieces until the problem's time is up; the generation is then stopped."""
+def _until(pieces: Iterable[str], started: float, on_token: TokenSink | None) -> tuple[list[str], bool]:
+    """The reply's pieces (each passed on to `on_token`) until the problem's time is up, and whether it was
+    cut short there; the generation is then stopped."""
     reply = iter(pieces)
+    taken: list[str] = []
     try:
         for piece in reply:
-            yield piece
+            taken.append(piece)
+            if on_token:
+                on_token(piece)
             if time.monotonic() - started > MODEL_DEADLINE_S:
-                return
+                return taken, True
+        return taken, False
     finally:
         stop = getattr(reply, "close", None)  # a generator: the model stops generating now
         if stop is not None:
