@@ -21,12 +21,12 @@ CHINESE_NAMES = {
     "nl": "荷兰文", "pl": "波兰文", "tr": "土耳其文", "el": "希腊文", "uk": "乌克兰文", "id": "印尼文",
 }  # fmt: skip
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")  # kana and CJK ideographs
 
 
 def language_of(text: str) -> str:
     """'zh' for text with Chinese or Japanese characters, else 'en': which prompt variant fits."""
-    return "zh" if _CJK.search(text) else "en"
+    return "zh" if CJK.search(text) else "en"
 
 
 def language_name(code: str, in_language: str = "en") -> str:

@@ -165,6 +165,9 @@ class WorkerPool:
         """The next frame from the worker. The budget is CPU time (the worker's, all its threads): a page
         is stopped for the work it takes, not for waiting on a machine busy with other things; wall time
         is capped too (WALL_FACTOR × the budget), for a worker stuck without using the CPU."""
+        frame = _take_frame(worker.buffer)
+        if frame is not None:  # came with the one before: no clock or /proc read for it
+            return frame
         started = time.monotonic()
         cpu_at_start = _cpu_seconds(worker.pid)
         fd = worker.process.stdout.fileno()  # type: ignore[union-attr]

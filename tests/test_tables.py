@@ -138,13 +138,30 @@ def test_a_born_digital_table_is_found_from_its_text_without_the_table_models(oc
     assert layout._engine.cache_info().currsize == 0 and tables._engine.cache_info().currsize == 0
 
 
-def test_text_set_in_vertical_columns_is_no_table(ocr_settings, ocr_cache):
+POEM_COLUMNS = ["わたくしといふ現象は", "假定された有機交流", "ひとつの青い照明です"]
+
+
+def _poem_pdf(fontname: str = "japan") -> bytes:
+    """Vertical writing as MuPDF often gives it: each character an upright line of its own, in columns."""
     import pymupdf
 
     doc = pymupdf.open()
     page = doc.new_page(width=400, height=400)
-    for column, text in enumerate(["わたくしといふ現象は", "假定された有機交流", "ひとつの青い照明です"]):
-        for row, char in enumerate(text):  # one character per line, as vertical writing often comes
-            page.insert_text((300 - 40 * column, 40 + 24 * row), char, fontname="japan", fontsize=18)
-    answer = read_bytes(doc.tobytes(), "poem.pdf", ocr_settings, ocr_cache)
+    for column, text in enumerate(POEM_COLUMNS):
+        for row, char in enumerate(text):
+            page.insert_text((300 - 40 * column, 40 + 24 * row), char, fontname=fontname, fontsize=18)
+    return doc.tobytes()
+
+
+def test_text_set_in_vertical_columns_is_no_table(ocr_settings, ocr_cache):
+    answer = read_bytes(_poem_pdf(), "poem.pdf", ocr_settings, ocr_cache)
     assert not _cells(answer) and "|" not in answer["text"], answer["text"]
+
+
+def test_characters_set_one_per_line_read_as_columns_right_to_left(ocr_settings, ocr_cache):
+    answer = read_bytes(_poem_pdf(), "poem.pdf", ocr_settings, ocr_cache)
+    assert answer["text"].splitlines() == POEM_COLUMNS, answer["text"]
+    # Each column is cited as one region, tall and narrow, where it stands on the page.
+    boxes = [c["bbox"] for c in answer["citations"]]
+    assert len(boxes) == 3 and all(b[3] - b[1] > 5 * (b[2] - b[0]) for b in boxes), boxes
+    assert boxes[0][0] > boxes[1][0] > boxes[2][0], boxes

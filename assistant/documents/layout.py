@@ -16,7 +16,7 @@ from ..workers import BudgetExceeded, Job, WorkerCrashed, get_pool
 from .model import Region
 from .page_jobs import PageLayout, too_slow
 
-VERSION = 1  # bump when a change here or in page_jobs alters layouts
+VERSION = 2  # bump when a change here, in page_jobs or in pdf.text_layer_regions alters layouts
 FAILURES = {"page_too_slow": PageTooSlowError, "corrupt_file": CorruptFileError}
 
 _flights: SingleFlight[list[PageLayout]] = SingleFlight()

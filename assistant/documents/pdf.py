@@ -10,6 +10,7 @@ import pymupdf
 from PIL import Image
 
 from ..errors import CorruptFileError, DocAssistantError, EncryptedPdfError, TooManyPagesError
+from ..languages import CJK
 from ..settings import Settings
 from .model import Region
 
@@ -123,7 +124,31 @@ def text_layer_regions(page: pymupdf.Page, zoom: float) -> list[Region]:
                 regions[-1] = _join_column(regions[-1], region)
             else:
                 regions.append(region)
-    return regions
+    return _stacked_columns(regions) if _set_in_characters(regions) else regions
+
+
+def _set_in_characters(regions: list[Region]) -> bool:
+    """Most lines are one or two CJK characters: vertical writing that MuPDF gives as upright lines of a
+    character each (a gazette set in columns). A page of horizontal lines never looks like this."""
+    short = sum(1 for r in regions if _character_or_two(r.text))
+    return short * 2 > len(regions)
+
+
+def _character_or_two(text: str) -> bool:
+    """One or two CJK characters or full-width punctuation marks (、。「」（）: U+3000-303F, U+FF00-FFEF)."""
+    return len(text) <= 2 and all(
+        CJK.match(c) or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef" for c in text
+    )
+
+
+def _stacked_columns(regions: list[Region]) -> list[Region]:
+    joined: list[Region] = []
+    for region in regions:  # in the page's content order: down each column
+        if joined and _stacks_under(joined[-1], region):
+            joined[-1] = _join_column(joined[-1], region)
+        else:
+            joined.append(region)
+    return joined
 
 
 def _continues_column(above: Region, below: Region) -> bool:
@@ -132,6 +157,16 @@ def _continues_column(above: Region, below: Region) -> bool:
     gap = below.box[1] - above.box[3]
     char = below.box[2] - below.box[0]
     return x_overlap >= 0.5 * char and -0.5 * char <= gap <= char and above.height >= above.width * 0.8
+
+
+def _stacks_under(above: Region, below: Region) -> bool:
+    """`below`, a character or two, stands under `above` in the same column, as close as the
+    characters of a column stand."""
+    if not _character_or_two(below.text):
+        return False
+    centre = (below.box[0] + below.box[2]) / 2
+    gap = below.box[1] - above.box[3]
+    return above.box[0] <= centre <= above.box[2] and -0.5 * below.height <= gap <= 0.5 * below.height
 
 
 def _join_column(above: Region, below: Region) -> Region:

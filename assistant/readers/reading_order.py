@@ -8,6 +8,7 @@ made of running text, so a table's value column is not mistaken for a text colum
 
 from __future__ import annotations
 
+from bisect import insort
 from collections.abc import Sequence
 from statistics import median
 
@@ -68,31 +69,42 @@ def _order_vertical(regions: list[Region]) -> list[Region]:
 
 
 def group_rows(regions: Sequence[Region]) -> list[list[Region]]:
-    """Lines that share a baseline band (e.g. a label and its value) form one row, sorted left to right."""
+    """Lines that share a baseline band (e.g. a label and its value) form one row, sorted left to right.
+
+    A line joins the row above when its centre lies in the row's band (the median top and bottom of the
+    row's lines) and it overlaps each of them by half the lower one's height. The last row's tops and
+    bottoms are kept sorted, so a long row (a page of single characters) costs no median or loop per line.
+    """
     rows: list[list[Region]] = []
+    tops: list[float] = []
+    bottoms: list[float] = []
     for region in sorted(regions, key=lambda r: (r.box[1] + r.box[3]) / 2):
-        center = (region.box[1] + region.box[3]) / 2
-        if rows:
-            last = rows[-1]
-            top, bottom = _band(last)
-            if top <= center <= bottom and _overlaps_vertically(region, last):
-                last.append(region)
-                continue
+        top, bottom = region.box[1], region.box[3]
+        in_band = bool(rows) and _median(tops) <= (top + bottom) / 2 <= _median(bottoms)
+        if in_band and _overlaps_row(region, rows[-1], tops[-1], bottoms[0]):
+            rows[-1].append(region)
+            insort(tops, top)
+            insort(bottoms, bottom)
+            continue
         rows.append([region])
+        tops, bottoms = [top], [bottom]
     return [sorted(row, key=lambda r: r.box[0]) for row in rows]
 
 
-def _band(row: list[Region]) -> tuple[float, float]:
-    """The median top and bottom of a row (a row is mostly one or two pieces: no statistics call)."""
-    if len(row) == 1:
-        return row[0].box[1], row[0].box[3]
-    return median(r.box[1] for r in row), median(r.box[3] for r in row)
+def _median(ordered: list[float]) -> float:
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
-def _overlaps_vertically(region: Region, row: list[Region]) -> bool:
+def _overlaps_row(region: Region, row: list[Region], lowest_top: float, highest_bottom: float) -> bool:
+    """`region` overlaps every line of `row` by half the lower one's height. The row's lowest top and
+    highest bottom bound every overlap from below: when that bound passes, no line need be looked at."""
+    _, top, _, bottom = region.box
+    if min(bottom, highest_bottom) - max(top, lowest_top) >= 0.5 * (bottom - top):
+        return True
     for other in row:
-        overlap = min(region.box[3], other.box[3]) - max(region.box[1], other.box[1])
-        if overlap < 0.5 * min(region.height, other.height):
+        overlap = min(bottom, other.box[3]) - max(top, other.box[1])
+        if overlap < 0.5 * min(bottom - top, other.height):
             return False
     return True
 

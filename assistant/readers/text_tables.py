@@ -10,6 +10,7 @@ and read rows together that the text layer keeps apart.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import replace
 from statistics import median
@@ -75,9 +76,10 @@ def _cells(run: list[list[Region]], number: int) -> dict[int, Region]:
     if len(columns) < MIN_COLUMNS:
         return {}
     cells: dict[int, Region] = {}
+    starts, ends = [x0 for x0, _ in columns], [x1 for _, x1 in columns]
     for index, row in enumerate(run):
         for piece in row:
-            first, last = _covered(piece, columns, heading=len(row) < usual)
+            first, last = _covered(piece, columns, starts, ends, heading=len(row) < usual)
             cells[id(piece)] = replace(piece, cell=TableCell(number, index, first, 1, last - first + 1))
     return cells
 
@@ -95,14 +97,24 @@ def _columns(run: list[list[Region]], usual: float) -> list[tuple[float, float]]
     return [(x0, x1) for x0, x1 in columns]
 
 
-def _covered(piece: Region, columns: Sequence[tuple[float, float]], heading: bool) -> tuple[int, int]:
+def _covered(
+    piece: Region,
+    columns: Sequence[tuple[float, float]],
+    starts: list[float],
+    ends: list[float],
+    heading: bool,
+) -> tuple[int, int]:
     """The first and last column a piece overlaps. A piece in the gap between two columns spans both in a
-    row of fewer pieces than the body's (a heading centred over them), else goes to the nearer one."""
-    hit = [i for i, (x0, x1) in enumerate(columns) if min(piece.box[2], x1) > max(piece.box[0], x0)]
+    row of fewer pieces than the body's (a heading centred over them), else goes to the nearer one.
+    `starts` and `ends` are the columns' edges: both ascend (columns do not overlap), so the columns a
+    piece can overlap are found by bisection (a run of hundreds of columns costs no scan per piece)."""
+    x0, _, x1, _ = piece.box
+    near = range(bisect_right(ends, x0), bisect_left(starts, x1))
+    hit = [i for i in near if min(x1, ends[i]) > max(x0, starts[i])]
     if hit:
         return hit[0], hit[-1]
-    centre = (piece.box[0] + piece.box[2]) / 2
-    right = next((i for i, (x0, _) in enumerate(columns) if x0 >= centre), len(columns))
+    centre = (x0 + x1) / 2
+    right = bisect_left(starts, centre)
     if right == 0 or right == len(columns):  # beyond the first or the last column
         return (0, 0) if right == 0 else (right - 1, right - 1)
     if heading:
