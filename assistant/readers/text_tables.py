@@ -107,7 +107,7 @@ def _covered(
     """The first and last column a piece overlaps. A piece in the gap between two columns spans both in a
     row of fewer pieces than the body's (a heading centred over them), else goes to the nearer one.
     `starts` and `ends` are the columns' edges: both ascend (columns do not overlap), so the columns a
-    piece can overlap are found by bisection (a run of hundreds of columns costs no scan per piece)."""
+    piece can overlap are found by bisection (a wide run of many columns costs no scan per piece)."""
     x0, _, x1, _ = piece.box
     near = range(bisect_right(ends, x0), bisect_left(starts, x1))
     hit = [i for i in near if min(x1, ends[i]) > max(x0, starts[i])]
