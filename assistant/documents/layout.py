@@ -13,8 +13,7 @@ from ..errors import CorruptFileError, DocAssistantError, PageTooSlowError
 from ..settings import Settings
 from ..single_flight import SingleFlight
 from ..workers import BudgetExceeded, Job, WorkerCrashed, get_pool
-from .model import Region
-from .page_jobs import PageLayout, too_slow
+from .page_jobs import PageLayout, plain_lines, text_layer_lines, too_slow
 
 VERSION = 2  # bump when a change here, in page_jobs or in pdf.text_layer_regions alters layouts
 FAILURES = {"page_too_slow": PageTooSlowError, "corrupt_file": CorruptFileError}
@@ -84,14 +83,10 @@ def _lay_out(data: bytes, name: str, kind: str, digest: str, settings: Settings)
 
 
 def _to_cache(page: PageLayout) -> dict:
-    lines = None
-    if page.text_layer is not None:
-        lines = [(r.text, *r.box) for r in page.text_layer]
+    lines = None if page.text_layer is None else plain_lines(page.text_layer)
     return {"size": list(page.size), "zoom": page.zoom, "lines": lines}
 
 
 def _from_cache(data: dict) -> PageLayout:
-    text_layer = None
-    if data["lines"] is not None:
-        text_layer = [Region(text, tuple(box), 1.0, "text_layer") for text, *box in data["lines"]]
+    text_layer = None if data["lines"] is None else text_layer_lines(data["lines"])
     return PageLayout(tuple(data["size"]), data["zoom"], text_layer, cached=True)

@@ -32,18 +32,28 @@ class PageLayout:
     failure: tuple[str, str] | None = None  # (error code, message): the page could not be prepared
     cached: bool = False  # came from the result cache
 
-    # A page's lines cross the worker's pipe as plain (text, box) pairs: pickling a Region per line cost
-    # more than MuPDF's extraction of it. Text-layer lines carry nothing else (see pdf.text_layer_regions).
+    # A page's lines cross the worker's pipe as plain tuples: pickling a Region per line cost more than
+    # MuPDF's extraction of it. Text-layer lines carry nothing else (see pdf.text_layer_regions).
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         if self.text_layer is not None:
-            state["text_layer"] = [(region.text, region.box) for region in self.text_layer]
+            state["text_layer"] = plain_lines(self.text_layer)
         return state
 
     def __setstate__(self, state: dict) -> None:
         if state["text_layer"] is not None:
-            state["text_layer"] = [Region(text, box, 1.0, "text_layer") for text, box in state["text_layer"]]
+            state["text_layer"] = text_layer_lines(state["text_layer"])
         self.__dict__.update(state)
+
+
+def plain_lines(text_layer: list[Region]) -> list[tuple]:
+    """A text layer as (text, x0, y0, x1, y1) tuples: for the worker's pipe and the layout cache."""
+    return [(region.text, *region.box) for region in text_layer]
+
+
+def text_layer_lines(lines: list) -> list[Region]:
+    """The text layer back from `plain_lines`' tuples (a cache's may come back as lists)."""
+    return [Region(text, tuple(box), 1.0, "text_layer") for text, *box in lines]
 
 
 def too_slow(name: str, number: int, budget_s: float) -> str:

@@ -11,7 +11,6 @@ and read rows together that the text layer keeps apart.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
 from dataclasses import replace
 from statistics import median
 
@@ -79,7 +78,7 @@ def _cells(run: list[list[Region]], number: int) -> dict[int, Region]:
     starts, ends = [x0 for x0, _ in columns], [x1 for _, x1 in columns]
     for index, row in enumerate(run):
         for piece in row:
-            first, last = _covered(piece, columns, starts, ends, heading=len(row) < usual)
+            first, last = _covered(piece, starts, ends, heading=len(row) < usual)
             cells[id(piece)] = replace(piece, cell=TableCell(number, index, first, 1, last - first + 1))
     return cells
 
@@ -97,13 +96,7 @@ def _columns(run: list[list[Region]], usual: float) -> list[tuple[float, float]]
     return [(x0, x1) for x0, x1 in columns]
 
 
-def _covered(
-    piece: Region,
-    columns: Sequence[tuple[float, float]],
-    starts: list[float],
-    ends: list[float],
-    heading: bool,
-) -> tuple[int, int]:
+def _covered(piece: Region, starts: list[float], ends: list[float], heading: bool) -> tuple[int, int]:
     """The first and last column a piece overlaps. A piece in the gap between two columns spans both in a
     row of fewer pieces than the body's (a heading centred over them), else goes to the nearer one.
     `starts` and `ends` are the columns' edges: both ascend (columns do not overlap), so the columns a
@@ -115,9 +108,9 @@ def _covered(
         return hit[0], hit[-1]
     centre = (x0 + x1) / 2
     right = bisect_left(starts, centre)
-    if right == 0 or right == len(columns):  # beyond the first or the last column
+    if right == 0 or right == len(starts):  # beyond the first or the last column
         return (0, 0) if right == 0 else (right - 1, right - 1)
     if heading:
         return right - 1, right
-    nearer_left = centre - columns[right - 1][1] <= columns[right][0] - centre
+    nearer_left = centre - ends[right - 1] <= starts[right] - centre
     return (right - 1, right - 1) if nearer_left else (right, right)
