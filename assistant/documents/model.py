@@ -69,6 +69,11 @@ class Region:
     def width(self) -> float:
         return self.box[2] - self.box[0]
 
+    def in_cell(self, cell: TableCell) -> Region:
+        """This line as a table's cell. (Made directly: `dataclasses.replace` took as long per cell as
+        the rest of a text page's table search.)"""
+        return Region(self.text, self.box, self.confidence, self.source, self.words, cell)
+
     def scaled(self, factor: float) -> Region:
         words = tuple(Word(w.text, scale_box(w.box, factor)) for w in self.words)
         return replace(self, box=scale_box(self.box, factor), words=words)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -96,7 +97,7 @@ def text_layer_regions(page: pymupdf.Page, zoom: float) -> list[Region]:
     One extraction per page. An upright page is laid out in its own points (MuPDF's quickest path) and
     each line's box scaled to pixels; a rotated one straight into pixels of the page as displayed (the
     rotation and the zoom go in as MuPDF's matrix, with the clip in the output's coordinates). No word's
-    box is transformed here.
+    box is transformed here, and a column's characters become one Region only once they are all joined.
     """
     scale = zoom
     if page.rotation:
@@ -106,74 +107,92 @@ def text_layer_regions(page: pymupdf.Page, zoom: float) -> list[Region]:
         scale = 1.0
     else:
         textpage = page.get_textpage(flags=pymupdf.TEXTFLAGS_TEXT)
-    regions: list[Region] = []
+    lines: list[_Line] = []
     for block in page.get_text("dict", textpage=textpage)["blocks"]:
         if block["type"] != 0:
             continue
         for line in block["lines"]:
-            text = "".join(span["text"] for span in line["spans"]).strip()
+            spans = line["spans"]
+            text = spans[0]["text"] if len(spans) == 1 else "".join(span["text"] for span in spans)
+            text = text.strip()
             if not text:
                 continue
             if not text.isascii():
                 # NFC folds CJK compatibility ideographs some fonts' ToUnicode maps produce (U+FA01 for 度).
                 text = unicodedata.normalize("NFC", text)
             x0, y0, x1, y1 = line["bbox"]
-            region = Region(text, (x0 * scale, y0 * scale, x1 * scale, y1 * scale), 1.0, "text_layer")
-            vertical = abs(line["dir"][1]) > abs(line["dir"][0])
-            if vertical and regions and _continues_column(regions[-1], region):
-                regions[-1] = _join_column(regions[-1], region)
+            box = [x0 * scale, y0 * scale, x1 * scale, y1 * scale]
+            dx, dy = line["dir"]
+            if abs(dy) > abs(dx) and lines and _continues_column(lines[-1].box, box):
+                lines[-1].join(text, box)
             else:
-                regions.append(region)
-    return _stacked_columns(regions) if _set_in_characters(regions) else regions
+                lines.append(_Line([text], box))
+    if _set_in_characters(lines):
+        lines = _stacked_columns(lines)
+    return [Region("".join(line.parts), tuple(line.box), 1.0, "text_layer") for line in lines]
 
 
-def _set_in_characters(regions: list[Region]) -> bool:
+class _Line:
+    """A line being made: a vertical column grows by a character at a time, so its text and box are
+    joined in place (a Region per character cost more than MuPDF's extraction of the page)."""
+
+    __slots__ = ("box", "parts", "short")
+
+    def __init__(self, parts: list[str], box: list[float]) -> None:
+        self.parts = parts
+        self.box = box
+        self.short = False  # one or two CJK characters (set by _set_in_characters)
+
+    def join(self, text: str, box: list[float]) -> None:
+        self.parts.append(text)
+        own = self.box
+        own[0], own[1] = min(own[0], box[0]), min(own[1], box[1])
+        own[2], own[3] = max(own[2], box[2]), max(own[3], box[3])
+
+
+# One or two CJK characters or full-width punctuation marks (、。「」（）: U+3000-303F, U+FF00-FFEF).
+_CHARACTER_OR_TWO = re.compile(f"[{CJK.pattern[1:-1]}\u3000-\u303f\uff00-\uffef]{{1,2}}")
+
+
+def _set_in_characters(lines: list[_Line]) -> bool:
     """Most lines are one or two CJK characters: vertical writing that MuPDF gives as upright lines of a
     character each (a gazette set in columns). A page of horizontal lines never looks like this."""
-    short = sum(1 for r in regions if _character_or_two(r.text))
-    return short * 2 > len(regions)
+    short = 0
+    for line in lines:
+        line.short = _CHARACTER_OR_TWO.fullmatch("".join(line.parts)) is not None
+        short += line.short
+    return short * 2 > len(lines)
 
 
-def _character_or_two(text: str) -> bool:
-    """One or two CJK characters or full-width punctuation marks (、。「」（）: U+3000-303F, U+FF00-FFEF)."""
-    return len(text) <= 2 and all(
-        CJK.match(c) or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef" for c in text
-    )
-
-
-def _stacked_columns(regions: list[Region]) -> list[Region]:
-    joined: list[Region] = []
-    for region in regions:  # in the page's content order: down each column
-        if joined and _stacks_under(joined[-1], region):
-            joined[-1] = _join_column(joined[-1], region)
+def _stacked_columns(lines: list[_Line]) -> list[_Line]:
+    joined: list[_Line] = []
+    for line in lines:  # in the page's content order: down each column
+        if joined and _stacks_under(joined[-1].box, line):
+            joined[-1].join("".join(line.parts), line.box)
         else:
-            joined.append(region)
+            joined.append(line)
     return joined
 
 
-def _continues_column(above: Region, below: Region) -> bool:
+def _continues_column(above: list[float], below: list[float]) -> bool:
     """Vertical writing often comes one character per line; characters stacked in a column are one line."""
-    x_overlap = min(above.box[2], below.box[2]) - max(above.box[0], below.box[0])
-    gap = below.box[1] - above.box[3]
-    char = below.box[2] - below.box[0]
-    return x_overlap >= 0.5 * char and -0.5 * char <= gap <= char and above.height >= above.width * 0.8
+    x_overlap = min(above[2], below[2]) - max(above[0], below[0])
+    gap = below[1] - above[3]
+    char = below[2] - below[0]
+    return (
+        x_overlap >= 0.5 * char
+        and -0.5 * char <= gap <= char
+        and above[3] - above[1] >= (above[2] - above[0]) * 0.8
+    )
 
 
-def _stacks_under(above: Region, below: Region) -> bool:
+def _stacks_under(above: list[float], below: _Line) -> bool:
     """`below`, a character or two, stands under `above` in the same column, as close as the
     characters of a column stand."""
-    if not _character_or_two(below.text):
+    if not below.short:
         return False
-    centre = (below.box[0] + below.box[2]) / 2
-    gap = below.box[1] - above.box[3]
-    return above.box[0] <= centre <= above.box[2] and -0.5 * below.height <= gap <= 0.5 * below.height
-
-
-def _join_column(above: Region, below: Region) -> Region:
-    box = (
-        min(above.box[0], below.box[0]),
-        min(above.box[1], below.box[1]),
-        max(above.box[2], below.box[2]),
-        max(above.box[3], below.box[3]),
-    )
-    return Region(above.text + below.text, box, 1.0, "text_layer")
+    x0, y0, x1, y1 = below.box
+    centre = (x0 + x1) / 2
+    height = y1 - y0
+    gap = y0 - above[3]
+    return above[0] <= centre <= above[2] and -0.5 * height <= gap <= 0.5 * height

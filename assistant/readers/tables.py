@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from functools import lru_cache
 from importlib.util import find_spec
 from typing import Any
@@ -120,7 +119,7 @@ def _cells(
         cell = TableCell(number, row, col, last_row - row + 1, last_col - col + 1)
         # Each line keeps its own region and says which cell it is in: the layout rules of extract and
         # retrieval read lines, the Markdown table joins a cell's lines.
-        cells.extend(replace(lines[i], cell=cell) for i in sorted(members))
+        cells.extend(lines[i].in_cell(cell) for i in sorted(members))
     if len({c.cell.row for c in cells}) < 2 or len({c.cell.col for c in cells}) < 2:
         return [], lines  # not a grid after all: keep the lines
     return cells, [line for i, line in enumerate(lines) if i not in taken]

@@ -11,7 +11,6 @@ and read rows together that the text layer keeps apart.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from dataclasses import replace
 from statistics import median
 
 from ..documents.model import Region, TableCell
@@ -79,7 +78,7 @@ def _cells(run: list[list[Region]], number: int) -> dict[int, Region]:
     for index, row in enumerate(run):
         for piece in row:
             first, last = _covered(piece, starts, ends, heading=len(row) < usual)
-            cells[id(piece)] = replace(piece, cell=TableCell(number, index, first, 1, last - first + 1))
+            cells[id(piece)] = piece.in_cell(TableCell(number, index, first, 1, last - first + 1))
     return cells
 
 
