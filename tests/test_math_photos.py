@@ -4,13 +4,18 @@ tries to do more than math is refused before it runs."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from assistant.backends.registry import get_backend
 from assistant.documents.ingest import load_document
 from assistant.settings import Settings
 from assistant.tasks.ask import ask
+from assistant.tasks.grounding import located_regions
+from assistant.tasks.math import PROBLEM_S, solve_math
 from assistant.tasks.mathsolve.sandbox import run_program
+from assistant.tasks.read import read_pages
 from tests import fixtures as fx
 from tests.photos import photographed
 
@@ -64,6 +69,21 @@ def test_final_answer_only_is_the_result_alone(question, settings):
     assert answer["text"].replace("x=8", "x = 8") == "x = 8", answer  # no working, no check lines
     assert _checked(answer), answer["notes"]
     assert answer["citations"], "the equation is cited on the photo"
+
+
+def test_a_problem_whose_time_is_up_is_answered_at_once_and_says_why(settings):
+    # The question came PROBLEM_S ago (a slow photo, a busy machine): the model's program is cut after its
+    # first piece, no working in words is started, and the reply says so instead of running on.
+    lines = ["A rectangle is 3 cm longer than it is wide.", "Its perimeter is 26 cm. Find its width in cm."]
+    image = photographed(fx.text_lines_page(lines).image)
+    doc = load_document(fx.encode(image, "JPEG", quality=90), "homework.jpg", settings)
+    read = read_pages([doc], None, None, settings)
+    answer = solve_math(
+        read.pages, "Solve the word problem.", get_backend(settings), "en", located_regions(read.pages),
+        None, started=time.perf_counter() - PROBLEM_S,
+    )  # fmt: skip
+    assert answer is not None and answer.text.startswith("Not solved in the time a problem gets"), answer
+    assert any("cut short at the time limit" in note for note in answer.notes), answer.notes
 
 
 @pytest.mark.parametrize(

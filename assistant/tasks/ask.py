@@ -73,7 +73,7 @@ def ask(
     all_regions = located_regions(read.pages)
 
     if is_math_question(question, read.text()):
-        solved = solve_math(read.pages, question, backend, variant, all_regions, on_token)
+        solved = solve_math(read.pages, question, backend, variant, all_regions, on_token, started)
         if solved is not None:
             solved.notes[:0] = notes
             solved.elapsed_ms = elapsed_ms(started)

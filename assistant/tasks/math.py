@@ -54,11 +54,12 @@ _FINAL_LINE = re.compile(
 PROGRAM_TOKENS = 240
 MODEL_ANSWER_TOKENS = 200  # a few short steps and the answer: more only runs the clock on a CPU
 RESULT_TOKENS = 96  # "final answer only": a short working and the answer line
-# The model's part of a problem, in seconds (OCR comes before): a working in words (the fallback when no
-# program solved it) still running then is cut short, or not started with less than MIN_WORKING_S left,
-# so that a photographed problem is answered in about 20 s on two CPU cores.
-MODEL_DEADLINE_S = 15.0
-MIN_WORKING_S = 4.0  # less time than this left after the program: no working in words is started
+# A problem's time in seconds, from the question (reading the photo included): the program, and the
+# working in words after it (the fallback when no program solved it), still being written then are cut
+# short; no working is started with less than MIN_WORKING_S left. A photographed problem is so answered in
+# about 20 s on two CPU cores, the CLI's start-up included.
+PROBLEM_S = 16.0
+MIN_WORKING_S = 4.0
 PROBLEM_CHARS = 1200  # of the page's text, in the model's prompt
 _ROUNDING = [
     (re.compile(r"nearest (?:whole number|integer|unit)|保留整数|取整|精确到个位", re.I), 0),
@@ -86,9 +87,11 @@ def solve_math(
     variant: str,
     regions: Sequence[Located],
     on_token: TokenSink | None,
+    started: float | None = None,
 ) -> Answer | None:
-    """None when the page holds no problem ("how is the dispute 解决"): then ask answers from the document."""
-    started = time.monotonic()
+    """None when the page holds no problem ("how is the dispute 解决"): then ask answers from the document.
+    `started`: when the question came (`time.perf_counter()`), before its pages were read."""
+    deadline = (time.perf_counter() if started is None else started) + PROBLEM_S
     text = "\n".join(page_text(page.regions) for _, page in pages)
     if not text.strip():
         return None
@@ -110,14 +113,15 @@ def solve_math(
     profile = backend.profile
     values = {"problem": text[:PROBLEM_CHARS], "question": question}
     messages = prompts.messages("math", variant, profile.name, **values)
-    program = reply_text(backend.generate(messages, max_tokens=PROGRAM_TOKENS))  # bounded by its tokens
-    outcome = run_program(program)
+    pieces, cut = _until(backend.generate(messages, max_tokens=PROGRAM_TOKENS), deadline)
+    program = reply_text(pieces)
+    outcome = Outcome(None, [], None, None, "cut short at the time limit") if cut else run_program(program)
     if outcome.answer is not None and outcome.checked is not False:
         wording = text + "\n" + question
         return _program_answer(outcome, program, wording, variant, regions, on_token, result_only)
     failure = outcome.error or "it did not check"
     notes = [f"the program the model wrote gave no answer ({failure})"]
-    if time.monotonic() - started > MODEL_DEADLINE_S - MIN_WORKING_S:
+    if deadline - time.perf_counter() < MIN_WORKING_S:
         reply = prompts.parts("math", variant)["unsolved"].format(error=failure)
         if on_token:
             on_token(reply)
@@ -126,10 +130,12 @@ def solve_math(
     budget = RESULT_TOKENS if result_only else MODEL_ANSWER_TOKENS
     # The working streams; a result alone comes at the end.
     pieces, cut = _until(
-        backend.generate(messages, max_tokens=budget), started, None if result_only else on_token
+        backend.generate(messages, max_tokens=budget),
+        deadline,
+        None if result_only else on_token,
     )
     if cut:
-        notes.append(f"the working was cut short at {MODEL_DEADLINE_S:g} s: it may be unfinished")
+        notes.append(f"the working was cut short at {PROBLEM_S:g} s: it may be unfinished")
     notes.append("not checked: sympy could not solve the problem, the model answered it")
     worked = reply_text(pieces)
     reply = _result(worked) if result_only else worked
@@ -138,9 +144,11 @@ def solve_math(
     return Answer("ask", reply, _problem_citations(worked, regions), notes)
 
 
-def _until(pieces: Iterable[str], started: float, on_token: TokenSink | None) -> tuple[list[str], bool]:
-    """The reply's pieces (each passed on to `on_token`) until the problem's time is up, and whether it was
-    cut short there; the generation is then stopped."""
+def _until(
+    pieces: Iterable[str], deadline: float, on_token: TokenSink | None = None
+) -> tuple[list[str], bool]:
+    """The reply's pieces (each passed on to `on_token`) until `deadline` (`time.perf_counter()`), and
+    whether it was cut short there; the generation is then stopped."""
     reply = iter(pieces)
     taken: list[str] = []
     try:
@@ -148,13 +156,17 @@ def _until(pieces: Iterable[str], started: float, on_token: TokenSink | None) ->
             taken.append(piece)
             if on_token:
                 on_token(piece)
-            if time.monotonic() - started > MODEL_DEADLINE_S:
+            if time.perf_counter() > deadline:
                 return taken, True
         return taken, False
     finally:
         stop = getattr(reply, "close", None)  # a generator: the model stops generating now
         if stop is not None:
             stop()
+
+
+# What stands left of "=" when a result names its unknown: x, BD, h_1, f(x), ∠ABC (not "π(3^2)", "2x").
+_UNKNOWN = re.compile(r"[A-Za-zα-ωΑ-Ω∠△][A-Za-z0-9_′']*(?:\([A-Za-z]\))?")
 
 
 def _result(worked: str) -> str:
@@ -164,7 +176,7 @@ def _result(worked: str) -> str:
     lines = [line.strip() for line in worked.splitlines() if line.strip()]
     result = final[-1].strip() if final else (lines[-1] if lines else worked.strip())
     sides = [side.strip() for side in result.split("=")]
-    if len(sides) > 1 and not re.search(r"[A-Za-z]", sides[0].replace("pi", "")):
+    if len(sides) > 1 and not _UNKNOWN.fullmatch(sides[0]):  # "π · (3 cm)^2 = 9π cm^2": a computation
         return sides[-1]
     if len(sides) > 2:  # "d = 10.7 / cos(25°) = 11.8 km": the unknown and its value
         return f"{sides[0]} = {sides[-1]}"
