@@ -86,4 +86,9 @@ class Backend(Protocol):
         questions that follow start from there. A backend that cannot keep state does nothing."""
         ...
 
+    def warm(self) -> None:
+        """Load what the first request needs (the embedded model), while the pages are still being read.
+        A backend with nothing to load does nothing."""
+        ...
+
     def count_tokens(self, text: str) -> int: ...

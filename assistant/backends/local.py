@@ -303,5 +303,8 @@ class LocalBackend:
     def prepare(self, messages: list[Message], keep_prefix: str) -> None:
         self.llm.prepare(messages, keep_prefix)
 
+    def warm(self) -> None:
+        self.llm  # noqa: B018 (loading it is the point)
+
     def count_tokens(self, text: str) -> int:
         return self.llm.count_tokens(text)

@@ -63,6 +63,9 @@ class OpenAIBackend:
     def prepare(self, messages: list[Message], keep_prefix: str) -> None:
         return None  # vLLM caches prefixes itself (when prefix caching is on); nothing to do here
 
+    def warm(self) -> None:
+        return None  # the model is loaded on the server
+
     def count_tokens(self, text: str) -> int:
         # The server's tokenizer is remote; a CJK character or four other characters is about one token.
         from ..retrieval.search import estimate_tokens

@@ -217,7 +217,7 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
     from ..errors import ArgumentError
     from ..exports import exporter_for, pages_read
     from ..storage import write_atomic
-    from ..tasks.dispatch import TaskRequest, run_task
+    from ..tasks.dispatch import TaskRequest, run_task, warm_backend
     from .progress import page_bars
 
     settings = _settings(args)
@@ -248,7 +248,9 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
     )
     output = getattr(args, "output", None)
     export = exporter_for(output) if output else None  # a wrong suffix is refused before anything is read
-    documents = [load_file(path, settings) for path in files]
+    documents = [load_file(path, settings) for path in files]  # a file refused here loads no model
+    if args.command in ("ask", "translate"):  # they need the model: it loads while the pages are OCR'd
+        warm_backend(settings)
     # Without --json the answer of ask streams to the terminal as it is generated.
     streams = args.command == "ask" and not args.json
     with page_bars(not args.quiet and sys.stderr.isatty(), len(documents)) as progress:

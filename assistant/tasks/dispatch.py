@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Sequence
 
 from ..answer import Answer
@@ -63,6 +65,17 @@ def run_task(
     with model_slots(settings.max_model_calls).hold(settings.model_wait_s):
         backend = get_backend(settings)
         return _run_model_task(request, documents, backend, settings, on_token, progress)
+
+
+def warm_backend(settings: Settings) -> None:
+    """Load the backend's model in the background (a daemon thread), so that a CLI call's model load
+    overlaps its OCR, which runs in worker processes. A failure here is left to the task, which reports it."""
+
+    def load() -> None:
+        with contextlib.suppress(Exception):
+            get_backend(settings).warm()
+
+    threading.Thread(target=load, name="model-warm-up", daemon=True).start()
 
 
 def prepare_documents(documents: Sequence[Document], settings: Settings, lang: str | None = None) -> bool:
