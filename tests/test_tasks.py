@@ -181,21 +181,16 @@ def test_streaming_holds_back_not_found_and_passes_answers_on():
     assert "".join(sent) == "Nothing is due."
 
 
-def test_the_model_warms_up_in_the_background_and_the_task_uses_it(tmp_path):
+def test_the_model_warms_up_in_the_background_and_the_task_uses_it():
     # The CLI starts loading the model when its files are accepted, so that the load overlaps their OCR.
-    import threading
-
     from assistant.backends.local import models_loaded
-    from assistant.tasks.dispatch import warm_backend
+    from assistant.tasks.dispatch import wait_for_warm_ups, warm_backend
 
-    settings = Settings(cache_dir=tmp_path)  # a configuration of its own: its model is loaded here
+    settings = Settings(llm_context=4096)  # a model configuration of its own: its model is loaded here
     before = models_loaded()
     warm_backend(settings)
-    warming = [thread for thread in threading.enumerate() if thread.name == "model-warm-up"]
-    assert warming, "the warm-up runs in a thread of its own"
-    for thread in warming:
-        thread.join(120)
-    assert models_loaded() == before + 1
+    wait_for_warm_ups()
+    assert models_loaded() == before + 1, "the warm-up loaded the model"
     reply = "".join(get_backend(settings).generate([{"role": "user", "content": "Say OK."}], max_tokens=4))
     assert reply.strip(), "the warmed model answers"
     assert models_loaded() == before + 1, "the task used the model the warm-up loaded"

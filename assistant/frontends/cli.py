@@ -217,7 +217,7 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
     from ..errors import ArgumentError
     from ..exports import exporter_for, pages_read
     from ..storage import write_atomic
-    from ..tasks.dispatch import TaskRequest, run_task, warm_backend
+    from ..tasks.dispatch import TaskRequest, run_task, wait_for_warm_ups, warm_backend
     from .progress import page_bars
 
     settings = _settings(args)
@@ -253,9 +253,14 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
         warm_backend(settings)
     # Without --json the answer of ask streams to the terminal as it is generated.
     streams = args.command == "ask" and not args.json
-    with page_bars(not args.quiet and sys.stderr.isatty(), len(documents)) as progress:
-        on_token = _token_printer(progress) if streams else None
-        answer = run_task(request, documents, settings, on_token=on_token, progress=progress)
+    try:
+        with page_bars(not args.quiet and sys.stderr.isatty(), len(documents)) as progress:
+            on_token = _token_printer(progress) if streams else None
+            answer = run_task(request, documents, settings, on_token=on_token, progress=progress)
+    finally:
+        # llama.cpp's load points the process's stdout and stderr at /dev/null while it runs: the answer
+        # (or the error) is printed once it is over. A streamed answer comes after it anyway.
+        wait_for_warm_ups()
     if on_token:
         print(flush=True)
         answer.text = ""  # already printed

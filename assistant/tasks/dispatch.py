@@ -67,15 +67,28 @@ def run_task(
         return _run_model_task(request, documents, backend, settings, on_token, progress)
 
 
+_warming: list[threading.Thread] = []
+
+
 def warm_backend(settings: Settings) -> None:
-    """Load the backend's model in the background (a daemon thread), so that a CLI call's model load
-    overlaps its OCR, which runs in worker processes. A failure here is left to the task, which reports it."""
+    """Load the backend's model in the background, so that a CLI call's model load overlaps its OCR (which
+    runs in worker processes). A failure here is left to the task, which reports it."""
 
     def load() -> None:
         with contextlib.suppress(Exception):
             get_backend(settings).warm()
 
-    threading.Thread(target=load, name="model-warm-up", daemon=True).start()
+    thread = threading.Thread(target=load, name="model-warm-up", daemon=True)
+    _warming.append(thread)
+    thread.start()
+
+
+def wait_for_warm_ups() -> None:
+    """Wait for the background loads. Call it before printing: while llama.cpp loads a model, the process's
+    stdout and stderr point at /dev/null (llama-cpp-python's way of silencing the load), and a process that
+    exits mid-load crashes in its teardown."""
+    while _warming:
+        _warming.pop().join()
 
 
 def prepare_documents(documents: Sequence[Document], settings: Settings, lang: str | None = None) -> bool:
