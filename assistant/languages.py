@@ -75,21 +75,95 @@ def foreign_script(text: str, target: str) -> str:
     return "".join(pattern.findall(text))
 
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-              "八": 8, "九": 9}  # fmt: skip
+# Numerals, everyday and financial (大写: 壹贰叁, 拾佰仟, as on invoices and contracts' amounts).
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "壹": 1, "二": 2, "两": 2, "贰": 2, "貳": 2, "三": 3, "叁": 3,
+              "參": 3, "四": 4, "肆": 4, "五": 5, "伍": 5, "六": 6, "陆": 6, "陸": 6, "七": 7, "柒": 7,
+              "八": 8, "捌": 8, "九": 9, "玖": 9}  # fmt: skip
+_CN_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
+_CN_MYRIADS = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
+_NUMERALS = "".join([*_CN_DIGITS, *_CN_UNITS, *_CN_MYRIADS])
+# A run of numerals, with a rate's lead (百分之五 5%) and a decimal part (零点五 0.5).
+_NUMERAL_RUN = re.compile(f"(百分之|千分之)?([{_NUMERALS}]+(?:点[{''.join(_CN_DIGITS)}]+)?)")
+# What a lone numeral counts when it is a number (二月, 三天, 一个月, 第五条), not a word (一方, 一切).
+_COUNTERS = frozenset("月日号天年条个次期周岁项款倍页章节位件份元人")
+
+
+def chinese_numeral(text: str) -> int | float | None:
+    """'四' 4, '十二' 12, '一百零五' 105, '百四十九' 149, '两千零五' 2005, '伍万' 50000, '二〇一九' 2019
+    (digit by digit), '零点五' 0.5, '12' 12; None for anything else."""
+    whole, dot, fraction = text.partition("点")
+    if not whole or (dot and not fraction) or not all(ch in _CN_DIGITS for ch in fraction):
+        return None
+    if whole.isdigit():
+        value: int | None = int(whole)
+    elif all(ch in _CN_DIGITS for ch in whole):
+        value = int("".join(str(_CN_DIGITS[ch]) for ch in whole))
+    else:
+        value = _with_units(whole)
+    if value is None or not fraction:
+        return value
+    return float(f"{value}.{''.join(str(_CN_DIGITS[ch]) for ch in fraction)}")
+
+
+def _with_units(text: str) -> int | None:
+    """一百零五 105, 百四十九 149, 一万五千 15000, 三亿五千万 350000000: each digit before its unit,
+    零 marking a gap."""
+    hundred_millions = myriads = section = current = 0
+    after_digit = False
+    for ch in text:
+        if ch in _CN_DIGITS:
+            if after_digit and current:  # 三四十 ("thirty or forty") is no one number
+                return None
+            current, after_digit = _CN_DIGITS[ch], True
+            continue
+        if ch in _CN_UNITS:
+            section += (current or 1) * _CN_UNITS[ch]
+        elif _CN_MYRIADS.get(ch) == 10_000:
+            myriads = ((section + current) or 1) * 10_000
+            section = 0
+        elif ch in _CN_MYRIADS:
+            hundred_millions = ((myriads + section + current) or 1) * 100_000_000
+            myriads = section = 0
+        else:
+            return None
+        current, after_digit = 0, False
+    return hundred_millions + myriads + section + current
 
 
 def chinese_number(text: str) -> int | None:
-    """'四' 4, '十二' 12, '二十' 20, '一百零五' 105, '12' 12; None for anything else."""
-    if text.isdigit():
-        return int(text)
-    value, current = 0, 0
-    for ch in text:
-        if ch in _CN_DIGITS:
-            current = _CN_DIGITS[ch]
-        elif ch in "十百":
-            value += (current or 1) * (10 if ch == "十" else 100)
-            current = 0
-        else:
-            return None
-    return value + current if text else None
+    """A whole number in digits or numerals ('四' 4, '十二' 12, '一百零五' 105); None for anything else."""
+    value = chinese_numeral(text)
+    return value if isinstance(value, int) else None
+
+
+def arabic_numerals(text: str) -> str:
+    """Numbers written in numerals given in digits, so that an answer's "30天" or "5%" is found in the
+    clause that says 三十日 or 百分之五: 第百四十九号 → 第149号, 二〇一九年九月十五日 → 2019年9月15日.
+    A lone numeral stays a word unless it counts or orders something (一方 and 一切 stay; 一个月 and 第一条
+    change)."""
+    if not _NUMERAL_RUN.search(text):
+        return text
+
+    def digits(match: re.Match[str]) -> str:
+        lead, run = match.group(1), match.group(2)
+        if not lead and not _counts(run, text, match.start(2), match.end(2)):
+            return match.group(0)
+        value = chinese_numeral(run)
+        if value is None:
+            return match.group(0)
+        number = f"{value:g}" if isinstance(value, float) else str(value)
+        return number + {"百分之": "%", "千分之": "‰"}.get(lead or "", "")
+
+    return _NUMERAL_RUN.sub(digits, text)
+
+
+def _counts(run: str, text: str, start: int, end: int) -> bool:
+    """The run is a number here: numerals that read as one (三十, 二〇一九, 百四十九), or one that counts
+    (三天) or orders (第三). 千万 ("by all means") and 万一 ("in case") lead with a unit: words."""
+    head = run.split("点")[0]
+    if any(ch not in _CN_DIGITS for ch in head):
+        leads = head[0] in _CN_DIGITS or head[0] in "十拾"
+        return leads or (head[0] in "百佰千仟" and len(head) > 1 and head[1] in _CN_DIGITS)
+    if len(head) > 1 or "点" in run:
+        return True
+    return (start > 0 and text[start - 1] == "第") or (end < len(text) and text[end] in _COUNTERS)

@@ -58,6 +58,8 @@ def texts(citations) -> list[str]:
         ("2024-03-15", "2024年3月15日"),
         ("（甲方）“上海”：a/b", "甲方上海ab"),
         ("Co., Ltd.", "coltd"),
+        ("三十日内", "30日内"),  # numerals compare as the digits an answer writes
+        ("百分之五", "5%"),
     ],
 )
 def test_normalize(text, expected):
@@ -172,3 +174,61 @@ def test_locate_same_date_finds_another_spelling():
     assert [c.region.text for c in found] == ["21 MAR 2018 17:59"]
     assert locate_same_date("22 Mar 2018", lines) == []
     assert locate_same_date("no date here", lines) == []
+
+
+CONTRACT = [
+    "第三条 付款方式",
+    "乙方应自合同签订之日起一百二十日内付清全部货款。",
+    "逾期付款的，每日按应付款的百分之零点五支付违约金。",
+    "一方违约的，另一方有权解除合同。",
+    "合同总价：人民币伍万元整",
+    "本合同于二〇一九年九月十五日签订。",
+    "政令第百四十九号",
+]
+
+
+@pytest.fixture(scope="module")
+def contract() -> list[Located]:
+    return located_regions([("contract.pdf", make_page(1, CONTRACT))])
+
+
+@pytest.mark.parametrize(
+    ("answer", "line"),
+    [
+        ("乙方应在120日内付清货款。", 1),
+        ("Party B must pay within 120 days.", 1),  # (two digits alone are too common to cite)
+        ("每日0.5%的违约金。", 2),
+        ("合同总价为50,000元。", 4),
+        ("合同签订于2019年9月15日。", 5),
+        ("149", 6),  # a number written in kanji, as a Japanese gazette writes it
+    ],
+)
+def test_an_answer_in_digits_is_cited_on_the_clause_that_writes_it_in_numerals(contract, answer, line):
+    assert texts(ground_answer(answer, contract)) == [CONTRACT[line]]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("三十日内", "30日内"),
+        ("百分之五", "5%"),
+        ("百分之零点五", "0.5%"),
+        ("千分之三", "3‰"),
+        ("第百四十九号", "第149号"),
+        ("二〇一九年九月十五日", "2019年9月15日"),
+        ("人民币壹仟贰佰叁拾肆元", "人民币1234元"),
+        ("三亿五千万", "350000000"),
+        ("一个月内", "1个月内"),
+        ("第一条", "第1条"),
+        # Words, not numbers: a lone numeral that counts nothing, a unit in the lead, a range.
+        ("一方违约的，另一方有权解除", "一方违约的，另一方有权解除"),
+        ("千万不要", "千万不要"),
+        ("万一发生", "万一发生"),
+        ("三四十个", "三四十个"),
+        ("三点钟", "三点钟"),
+    ],
+)
+def test_numerals_read_as_digits_only_where_they_are_numbers(text, expected):
+    from assistant.languages import arabic_numerals
+
+    assert arabic_numerals(text) == expected

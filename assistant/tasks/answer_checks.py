@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..languages import chinese_number
+from ..languages import chinese_number, chinese_numeral
 from .grounding import normalize
 
 # Amounts, rates and plain numbers as an answer writes them (dates are located by grounding, not here).
@@ -23,8 +23,6 @@ _VALUE = re.compile(
     re.IGNORECASE,
 )
 _CLAUSE = re.compile(r"[，。；;！？!?\n]|,(?!\d{3})|(?<!\d)\.(?!\d)")
-_CN_NUMBER = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
-              "十": 10}  # fmt: skip
 _EN_ORDINAL_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
                "eighth": 8, "ninth": 9, "tenth": 10}  # fmt: skip
 _UNIT = {"天": "day", "日": "day", "day": "day", "days": "day", "周": "week", "week": "week", "月": "month",
@@ -55,36 +53,15 @@ def parties(text: str) -> set[str]:
     return {_PARTY_OF.get(a, "") or b.lower() for a, b in PARTY.findall(text)}
 
 
-_CN_DIGIT = {"零": 0, "〇": 0, **_CN_NUMBER}
 _FRACTION = {"百分之": 1.0, "千分之": 0.1, "万分之": 0.01}  # as a percentage
-
-
-def _cn_decimal(text: str) -> float | None:
-    """二十 20, 一百 100, 零点五 0.5, 五 5: the numerals a rate is written in."""
-    whole, _, tenths = text.partition("点")
-    value, current = 0, 0
-    for ch in whole:
-        if ch == "百":
-            value, current = value + (current or 1) * 100, 0
-        elif ch == "十":
-            value, current = value + (current or 1) * 10, 0
-        elif ch in _CN_DIGIT:
-            current = _CN_DIGIT[ch]
-        else:
-            return None
-    value += current
-    if tenths:
-        digits = "".join(str(_CN_DIGIT[ch]) for ch in tenths if ch in _CN_DIGIT)
-        return float(f"{value}.{digits}") if digits else None
-    return float(value)
 
 
 def numeric(value: str) -> float | None:
     """A value as a number, rates as percentages: 20% 20.0, 万分之五 0.05, ¥1,280.00 1280.0."""
     for prefix, scale in _FRACTION.items():
         if value.startswith(prefix):
-            number = _cn_decimal(value[len(prefix) :])
-            return None if number is None else number * scale
+            number = chinese_numeral(value[len(prefix) :])
+            return None if number is None else float(number) * scale
     digits = re.search(r"\d[\d,]*(?:\.\d+)?", value)
     if digits is None:
         return None

@@ -1,8 +1,9 @@
 """Grounding: cite only the page regions where a value or an answer's words were actually found.
 
 A citation is evidence the user can check on the page, so nothing here guesses: a value is matched
-exactly (after normalising spacing, punctuation, currency signs and date formats), across 2-3 consecutive
-lines of one page, or fuzzily for OCR noise - and never to a region holding another number or ID.
+exactly (after normalising spacing, punctuation, currency signs, date formats and numerals: 三十日 is
+30日), across 2-3 consecutive lines of one page, or fuzzily for OCR noise - and never to a region holding
+another number or ID.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from difflib import SequenceMatcher
 
 from ..answer import Citation
 from ..documents.model import Page, Region
+from ..languages import arabic_numerals
 from .validators import parse_date
 
 Located = tuple[str, int, tuple[int, int], Region]  # (file, page number, page size, region)
@@ -46,6 +48,9 @@ def _canonical_date(m: re.Match[str]) -> str:
 
 def _prenormalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold()  # full-width forms, ￥ -> ¥
+    text = arabic_numerals(
+        text
+    )  # 三十日 -> 30日, 百分之五 -> 5%: a clause may write what the answer says in digits
     text = _DATE.sub(_canonical_date, text)
     text = _CURRENCY.sub("", text)
     text = text.replace(",", "")  # before the decimals, so 1,280.00 is seen whole
