@@ -141,8 +141,6 @@ def arabic_numerals(text: str) -> str:
     clause that says 三十日 or 百分之五: 第百四十九号 → 第149号, 二〇一九年九月十五日 → 2019年9月15日.
     A lone numeral stays a word unless it counts or orders something (一方 and 一切 stay; 一个月 and 第一条
     change)."""
-    if not _NUMERAL_RUN.search(text):
-        return text
 
     def digits(match: re.Match[str]) -> str:
         lead, run = match.group(1), match.group(2)

@@ -136,12 +136,14 @@ class _Line:
     """A line being made: a vertical column grows by a character at a time, so its text and box are
     joined in place (a Region per character cost more than MuPDF's extraction of the page)."""
 
-    __slots__ = ("box", "parts", "short")
+    __slots__ = ("box", "parts")
 
     def __init__(self, parts: list[str], box: list[float]) -> None:
         self.parts = parts
         self.box = box
-        self.short = False  # one or two CJK characters (set by _set_in_characters)
+
+    def character_or_two(self) -> bool:
+        return _CHARACTER_OR_TWO.fullmatch("".join(self.parts)) is not None
 
     def join(self, text: str, box: list[float]) -> None:
         self.parts.append(text)
@@ -157,11 +159,7 @@ _CHARACTER_OR_TWO = re.compile(f"[{CJK.pattern[1:-1]}\u3000-\u303f\uff00-\uffef]
 def _set_in_characters(lines: list[_Line]) -> bool:
     """Most lines are one or two CJK characters: vertical writing that MuPDF gives as upright lines of a
     character each (a gazette set in columns). A page of horizontal lines never looks like this."""
-    short = 0
-    for line in lines:
-        line.short = _CHARACTER_OR_TWO.fullmatch("".join(line.parts)) is not None
-        short += line.short
-    return short * 2 > len(lines)
+    return sum(line.character_or_two() for line in lines) * 2 > len(lines)
 
 
 def _stacked_columns(lines: list[_Line]) -> list[_Line]:
@@ -189,7 +187,7 @@ def _continues_column(above: list[float], below: list[float]) -> bool:
 def _stacks_under(above: list[float], below: _Line) -> bool:
     """`below`, a character or two, stands under `above` in the same column, as close as the
     characters of a column stand."""
-    if not below.short:
+    if not below.character_or_two():
         return False
     x0, y0, x1, y1 = below.box
     centre = (x0 + x1) / 2

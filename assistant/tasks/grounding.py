@@ -48,9 +48,8 @@ def _canonical_date(m: re.Match[str]) -> str:
 
 def _prenormalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold()  # full-width forms, ￥ -> ¥
-    text = arabic_numerals(
-        text
-    )  # 三十日 -> 30日, 百分之五 -> 5%: a clause may write what the answer says in digits
+    # 三十日 -> 30日, 百分之五 -> 5%: a clause may write in numerals what the answer says in digits.
+    text = arabic_numerals(text)
     text = _DATE.sub(_canonical_date, text)
     text = _CURRENCY.sub("", text)
     text = text.replace(",", "")  # before the decimals, so 1,280.00 is seen whole
