@@ -42,7 +42,7 @@ PDF_STAGES = [
     Stage(
         "lines from the text (spans joined, vertical columns)",
         "assistant/documents/pdf.py",
-        "text_layer_regions",
+        "text_lines",
     ),
     Stage("tesseract language list (read per page)", "assistant/readers/tesseract.py", "installed_languages"),
     Stage("boxes scaled to pixels (Region.scaled)", "assistant/documents/model.py", "scaled"),

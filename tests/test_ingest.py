@@ -121,6 +121,40 @@ def test_pdf_pages_sizes_and_text_layer():
     assert [p.text_layer[0].text for p in doc.pages] == ["page one", "page two", "page three"]
 
 
+def _one_page_pdf(write: Callable) -> bytes:
+    import pymupdf
+
+    doc = pymupdf.open()
+    write(doc.new_page(width=300, height=400))
+    return doc.tobytes()
+
+
+def test_pdf_text_layer_words_are_apart_by_one_space_and_boxed_by_the_words():
+    def write(page) -> None:
+        page.insert_text((20, 100), "Total\u00a0due:  \u00a0 42 EUR", fontname="helv", fontsize=12)
+
+    doc = load_document(_one_page_pdf(write), "total.pdf", Settings(cache_enabled=False))
+    (line,) = doc.pages[0].text_layer
+    assert line.text == "Total due: 42 EUR"
+    zoom = 200 / 72
+    text_width = 12 * 0.5 * len("Total due:    42 EUR")  # Helvetica is narrower than half an em on average
+    assert 20 * zoom - 1 <= line.box[0] and line.box[2] <= (20 + text_width) * zoom
+
+
+def test_pdf_text_layer_keeps_a_column_of_one_digit_cells_apart_and_a_vertical_line_whole():
+    """Digits stacked in a table's column stand like the characters of vertical writing: only the lines'
+    directions tell them apart, so such a page is read from MuPDF's lines, not its words."""
+
+    def write(page) -> None:
+        page.insert_text((100, 60), "東京都千代田区", fontname="china-s", fontsize=18, rotate=-90)
+        for i, digit in enumerate("12345"):
+            page.insert_text((200, 60 + i * 20), digit, fontname="helv", fontsize=16)
+
+    doc = load_document(_one_page_pdf(write), "column.pdf", Settings(cache_enabled=False))
+    texts = [region.text for region in doc.pages[0].text_layer]
+    assert texts == ["東京都千代田区", "1", "2", "3", "4", "5"]
+
+
 def test_pdf_long_side_is_capped():
     pdf = fx.text_pdf([["a big poster"]], width=1700, height=1200)  # 200 dpi would be 4722 px wide
     doc = load_document(pdf.data, "poster.pdf")

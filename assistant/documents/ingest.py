@@ -73,7 +73,7 @@ def _pages(data: bytes, name: str, kind: str, digest: str, settings: Settings) -
                 size=layout.size,
                 load_image=partial(page_image, source, name, settings),
                 content_key=f"{digest}:{index}",
-                text_layer=layout.text_layer,
+                text_layer=layout.text_layer(),
                 source=source,
                 file=name,
                 failure=failure_error(layout.failure) if layout.failure else None,

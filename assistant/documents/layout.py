@@ -13,9 +13,9 @@ from ..errors import CorruptFileError, DocAssistantError, PageTooSlowError
 from ..settings import Settings
 from ..single_flight import SingleFlight
 from ..workers import BudgetExceeded, Job, WorkerCrashed, get_pool
-from .page_jobs import PageLayout, plain_lines, text_layer_lines, too_slow
+from .page_jobs import PageLayout, too_slow
 
-VERSION = 2  # bump when a change here, in page_jobs or in pdf.text_layer_regions alters layouts
+VERSION = 3  # bump when a change here, in page_jobs or in pdf.text_lines alters layouts
 FAILURES = {"page_too_slow": PageTooSlowError, "corrupt_file": CorruptFileError}
 
 _flights: SingleFlight[list[PageLayout]] = SingleFlight()
@@ -83,10 +83,8 @@ def _lay_out(data: bytes, name: str, kind: str, digest: str, settings: Settings)
 
 
 def _to_cache(page: PageLayout) -> dict:
-    lines = None if page.text_layer is None else plain_lines(page.text_layer)
-    return {"size": list(page.size), "zoom": page.zoom, "lines": lines}
+    return {"size": list(page.size), "zoom": page.zoom, "lines": page.text_lines}
 
 
 def _from_cache(data: dict) -> PageLayout:
-    text_layer = None if data["lines"] is None else text_layer_lines(data["lines"])
-    return PageLayout(tuple(data["size"]), data["zoom"], text_layer, cached=True)
+    return PageLayout(tuple(data["size"]), data["zoom"], data["lines"], cached=True)

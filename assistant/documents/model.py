@@ -13,6 +13,7 @@ from typing import Literal
 from PIL import Image
 
 Box = tuple[float, float, float, float]
+TextLine = tuple[str, Box]  # a line of a PDF's own text, as it crosses a worker's pipe, before it is a Region
 RegionSource = Literal["text_layer", "rapidocr", "tesseract", "vlm"]
 
 

@@ -19,7 +19,7 @@ from PIL import Image
 
 from ..settings import Settings
 from ..worker_main import attached
-from .model import Page, PageSource, Region
+from .model import Page, PageSource, Region, TextLine
 
 RECENT_PIXELS = 64_000_000  # decoded page images kept per worker process
 
@@ -28,32 +28,17 @@ RECENT_PIXELS = 64_000_000  # decoded page images kept per worker process
 class PageLayout:
     size: tuple[int, int]
     zoom: float = 1.0  # PDF: pixels per point of the page image
-    text_layer: list[Region] | None = None  # PDF pages with their own text, in page-image pixels
+    # PDF pages with their own text: its lines as (text, box in page-image pixels). Plain tuples cross the
+    # worker's pipe and go into the layout cache as they are; the Regions are made once, by the caller.
+    text_lines: list[TextLine] | None = None
     failure: tuple[str, str] | None = None  # (error code, message): the page could not be prepared
     cached: bool = False  # came from the result cache
 
-    # A page's lines cross the worker's pipe as plain tuples: pickling a Region per line cost more than
-    # MuPDF's extraction of it. Text-layer lines carry nothing else (see pdf.text_layer_regions).
-    def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        if self.text_layer is not None:
-            state["text_layer"] = plain_lines(self.text_layer)
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        if state["text_layer"] is not None:
-            state["text_layer"] = text_layer_lines(state["text_layer"])
-        self.__dict__.update(state)
-
-
-def plain_lines(text_layer: list[Region]) -> list[tuple]:
-    """A text layer as (text, x0, y0, x1, y1) tuples: for the worker's pipe and the layout cache."""
-    return [(region.text, *region.box) for region in text_layer]
-
-
-def text_layer_lines(lines: list) -> list[Region]:
-    """The text layer back from `plain_lines`' tuples (a cache's may come back as lists)."""
-    return [Region(text, tuple(box), 1.0, "text_layer") for text, *box in lines]
+    def text_layer(self) -> list[Region] | None:
+        if self.text_lines is None:
+            return None
+        # A cache's lines may come back as lists.
+        return [Region(text, tuple(box), 1.0, "text_layer") for text, box in self.text_lines]
 
 
 def too_slow(name: str, number: int, budget_s: float) -> str:
@@ -100,10 +85,10 @@ def _inspect_pdf(data: bytes, name: str, settings: Settings, start: int) -> Iter
         for index in range(start, doc.page_count):
             with pdf.damaged_as(f"{name} page {index + 1}"):
                 page, zoom = pages[index], zooms[index]
-                text_layer = pdf.text_layer_regions(page, zoom)
-                if not text_layer:
+                text_lines = pdf.text_lines(page, zoom)
+                if not text_lines:
                     zoom = pdf.render_zoom(page, settings, has_text_layer=False)
-                layout = PageLayout(pdf.page_size(page, zoom), zoom, text_layer or None)
+                layout = PageLayout(pdf.page_size(page, zoom), zoom, text_lines or None)
             yield layout
 
 

@@ -99,12 +99,11 @@ def _covered(piece: Region, starts: list[float], ends: list[float], heading: boo
     """The first and last column a piece overlaps. A piece in the gap between two columns spans both in a
     row of fewer pieces than the body's (a heading centred over them), else goes to the nearer one.
     `starts` and `ends` are the columns' edges: both ascend (columns do not overlap), so the columns a
-    piece can overlap are found by bisection (a wide run of many columns costs no scan per piece)."""
+    piece overlaps are found by bisection: those that end after its left edge and start before its right."""
     x0, _, x1, _ = piece.box
-    near = range(bisect_right(ends, x0), bisect_left(starts, x1))
-    hit = [i for i in near if min(x1, ends[i]) > max(x0, starts[i])]
-    if hit:
-        return hit[0], hit[-1]
+    first, end = bisect_right(ends, x0), bisect_left(starts, x1)
+    if first < end:
+        return first, end - 1
     centre = (x0 + x1) / 2
     right = bisect_left(starts, centre)
     if right == 0 or right == len(starts):  # beyond the first or the last column
