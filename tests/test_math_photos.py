@@ -106,3 +106,21 @@ def test_a_slow_program_is_stopped():
         "x = symbols('x')\nanswer = integrate(exp(-x**2) * sin(x)**12 * cos(x)**12, x)", 1.0
     )
     assert outcome.answer is None and "longer than 1 s" in (outcome.error or ""), outcome
+
+
+SURFACE = "h = symbols('h')\nequation = Eq(2 * pi * 43 * h + 2 * pi * 43**2, 27288)\n"  # h = 57.997…
+
+
+@pytest.mark.parametrize(
+    ("rounding", "shown", "checked"),
+    [
+        ("answer = round(solve(equation, h)[0])", "58", True),  # rounded as asked: still the root
+        ("answer = round(solve(equation, h)[0], 1)", "58.0", True),
+        ("answer = solve(equation, h)[0].round(2)", "58.00", True),
+        ("answer = round(solve(equation, h)[0] + 1)", "59", False),  # a unit off is no rounding
+        ("answer = 58", "58", False),  # not rounded by the program: it must solve the equation itself
+    ],
+)
+def test_an_answer_rounded_as_the_problem_asks_is_checked_against_the_root(rounding, shown, checked):
+    outcome = run_program(SURFACE + rounding)
+    assert (outcome.answer, outcome.checked) == (shown, checked), outcome

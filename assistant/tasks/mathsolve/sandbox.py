@@ -185,23 +185,49 @@ def _evaluate(program: str) -> dict:
     equations = scope["equation"] if "equation" in scope else scope.get("equations")
     if equations is not None and not isinstance(equations, list | tuple):
         equations = [equations]
-    checked, solved_for = None, []
+    checked, solved_for, places = None, [], rounding_places(program)
     if equations is not None and len(equations):
         unknowns = sorted({s for eq in equations for s in getattr(eq, "free_symbols", set())}, key=str)
         solved_for = [str(s) for s in (answer if isinstance(answer, dict) else unknowns)]
-        checked = _satisfies(equations, unknowns, answer)
-    decimal = None
+        checked = _satisfies(equations, unknowns, answer, places)
+    decimal, shown = None, str(answer)
     try:
         value = sympy.sympify(answer)
         if value.is_number and not value.is_Integer:
             decimal = str(sympy.N(value, 6))
-    except (sympy.SympifyError, TypeError, AttributeError):
+        if value.is_Float and places is not None:  # rounded by the program: 58.0000000000000 is 58
+            shown = f"{float(value):.{places}f}" if places > 0 else str(round(float(value)))
+    except (sympy.SympifyError, TypeError, AttributeError, ValueError, OverflowError):
         pass
-    return {"answer": str(answer), "solved_for": solved_for, "checked": checked, "decimal": decimal,
+    return {"answer": shown, "solved_for": solved_for, "checked": checked, "decimal": decimal,
             "error": None}  # fmt: skip
 
 
-def _satisfies(equations: list, unknowns: list, answer: object) -> bool | None:
+def rounding_places(program: str) -> int | None:
+    """The fewest decimal places the program rounds to (`round(x, 2)`, `x.round(2)`; `round(x)`: 0), or
+    None where it does not round."""
+    places = []
+    for node in ast.walk(ast.parse(program)):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Name) and func.id == "round":
+            digits = node.args[1:2]
+        elif isinstance(func, ast.Attribute) and func.attr == "round":
+            digits = node.args[:1]
+        else:
+            continue
+        if not digits:
+            places.append(0)
+        elif isinstance(digits[0], ast.Constant) and isinstance(digits[0].value, int):
+            places.append(digits[0].value)
+    return min(places) if places else None
+
+
+def _satisfies(equations: list, unknowns: list, answer: object, places: int | None = None) -> bool | None:
+    """The answer solves every equation. An answer rounded to `places` decimals (as the problem asked)
+    solves one when a root of it lies within half a unit of its last place: rounded, 58 solves
+    2π·43·h + 2π·43² = 27288 (h = 57.997…), though substituting it leaves a residual."""
     import sympy
 
     if isinstance(answer, dict):
@@ -212,13 +238,29 @@ def _satisfies(equations: list, unknowns: list, answer: object) -> bool | None:
         return None
     try:
         for eq in equations:
-            difference = (eq.lhs - eq.rhs) if isinstance(eq, sympy.Eq) else eq
-            residual = sympy.simplify(sympy.sympify(difference).subs(values))
-            if residual != 0 and not (residual.is_number and abs(complex(sympy.N(residual))) < 1e-6):
+            difference = sympy.sympify((eq.lhs - eq.rhs) if isinstance(eq, sympy.Eq) else eq)
+            residual = sympy.simplify(difference.subs(values))
+            if residual == 0 or (residual.is_number and abs(complex(sympy.N(residual))) < 1e-6):
+                continue
+            if places is None or len(values) != 1:
+                return False
+            ((unknown, value),) = values.items()
+            if not _root_within(difference, unknown, sympy.N(value), 0.5 * 10.0**-places):
                 return False
         return True
     except (TypeError, ValueError, AttributeError, sympy.SympifyError):
         return None
+
+
+def _root_within(difference: object, unknown: object, value: object, distance: float) -> bool:
+    """`difference` changes sign (or is zero) between value ± distance: it has a real root there."""
+    import sympy
+
+    ends = [complex(sympy.N(difference.subs(unknown, value + step))) for step in (-distance, distance)]
+    if any(abs(end.imag) > 1e-9 for end in ends):
+        return False
+    low, high = (end.real for end in ends)
+    return low == 0 or high == 0 or (low < 0) != (high < 0)
 
 
 def main() -> None:
