@@ -20,12 +20,12 @@ from pathlib import Path
 from .. import prompts
 from ..answer import Answer
 from ..backends.base import Backend
-from ..documents.model import Box, Document, Page
+from ..documents.model import Box, Document, Page, Region, union_box
 from ..documents.render import render_translation
 from ..errors import ArgumentError
 from ..languages import LANGUAGE_NAMES, foreign_script, language_name, text_language
 from ..settings import Settings
-from .read import elapsed_ms, read_pages
+from .read import elapsed_ms, read_pages, same_row
 from .replies import in_parallel, reply_text, system_prompt
 from .request import Progress, TokenSink
 
@@ -84,24 +84,70 @@ def translate_page(
     regions = page.regions
     if not regions:
         return []
-    size = len(regions) if backend.sees_images else BATCH_BLOCKS  # the image is the whole page: one request
-    images = [page.load_image()] if backend.sees_images else []
+    if backend.sees_images:  # the image is the whole page: one request
+        lines = translate_blocks(
+            [r.text for r in regions], target, backend, [page.load_image()], notes, on_token
+        )
+        return _placed([[region] for region in regions], lines)
     blocks: list[tuple[Box, str]] = []
-    for start in range(0, len(regions), size):
-        batch = regions[start : start + size]
-        lines = translate_blocks([r.text for r in batch], target, backend, images, notes, on_token)
-        if len(lines) == len(batch):  # line for line: each translation in its own box
-            blocks.extend((region.box, line) for region, line in zip(batch, lines, strict=True))
-        elif lines:  # otherwise the whole translation over the text's area
-            boxes = [region.box for region in batch]
-            area = (
-                min(b[0] for b in boxes),
-                min(b[1] for b in boxes),
-                max(b[2] for b in boxes),
-                max(b[3] for b in boxes),
-            )
-            blocks.append((area, "\n".join(lines)))
+    for batch in _batches(_rows_of_words(regions)):
+        texts = [SEPARATOR.join(region.text for region in unit) for unit in batch]
+        blocks.extend(_placed(batch, translate_blocks(texts, target, backend, (), notes, on_token)))
     return blocks
+
+
+ROW_WORD_CHARS = 12  # a block this short (a word, a price) shares a line of the prompt with its row
+ROW_WORDS = 6
+SEPARATOR = " | "
+
+
+def _rows_of_words(regions: Sequence[Region]) -> list[list[Region]]:
+    """The blocks as the model is given them: a row of short blocks (a poster's words, a menu's dishes
+    and prices) as one line, the blocks apart by " | ". A line's number and its break cost the model as
+    many tokens to write as a one-word translation; on a poster of 56 words, most of its reply."""
+    units: list[list[Region]] = []
+    for region in regions:
+        last = units[-1] if units else None
+        if (
+            last is not None
+            and len(last) < ROW_WORDS
+            and _word(region)
+            and _word(last[-1])
+            and same_row(last[-1], region)
+        ):
+            last.append(region)
+        else:
+            units.append([region])
+    return units
+
+
+def _word(region: Region) -> bool:
+    return len(region.text) <= ROW_WORD_CHARS and "|" not in region.text
+
+
+def _batches(units: list[list[Region]]) -> list[list[list[Region]]]:
+    """Units in model calls of about BATCH_BLOCKS blocks each."""
+    batches: list[list[list[Region]]] = [[]]
+    for unit in units:
+        if batches[-1] and sum(map(len, batches[-1])) + len(unit) > BATCH_BLOCKS:
+            batches.append([])
+        batches[-1].append(unit)
+    return batches
+
+
+def _placed(units: list[list[Region]], lines: list[str]) -> list[tuple[Box, str]]:
+    """Each translation in its block's box. A row's line goes back into its blocks' boxes where it keeps
+    their count of pieces, else over the row; a reply that lost the count of lines, over all the text."""
+    if len(lines) != len(units):
+        return [(union_box(r.box for unit in units for r in unit), "\n".join(lines))] if lines else []
+    placed: list[tuple[Box, str]] = []
+    for unit, line in zip(units, lines, strict=True):
+        pieces = [piece.strip() for piece in line.split("|")] if len(unit) > 1 else [line]
+        if len(pieces) == len(unit):
+            placed.extend((region.box, piece) for region, piece in zip(unit, pieces, strict=True))
+        else:
+            placed.append((union_box(region.box for region in unit), line))
+    return placed
 
 
 def translate_blocks(
