@@ -10,8 +10,16 @@ from PIL import Image
 
 from assistant.backends.registry import get_backend
 from assistant.documents.ingest import load_document
+from assistant.documents.model import Region, union_box
 from assistant.settings import Settings
-from assistant.tasks.translate import glossary_terms, numbered_lines, translate
+from assistant.tasks.translate import (
+    SEPARATOR,
+    _placed,
+    _rows_of_words,
+    glossary_terms,
+    numbered_lines,
+    translate,
+)
 from tests import fixtures as fx
 
 pytestmark = pytest.mark.slow
@@ -109,3 +117,28 @@ def test_the_reply_stops_at_its_last_line_and_at_a_numbered_loop():
     assert closed == [True], "the model's stream is closed as soon as the last line is in"
     looping = model(f"{i}. Avoid close contact\n" for i in range(1, 60))
     assert _streamed_lines(looping, None, 40).count("Avoid close contact") == 3
+
+
+def _word(text: str, x: float, y: float) -> Region:
+    return Region(text, (x, y, x + 20 * len(text), y + 30), 1.0, "rapidocr")
+
+
+def test_a_row_of_short_blocks_is_one_line_for_the_model_and_comes_back_into_their_boxes():
+    row = [_word("甘い", 10, 10), _word("辛い", 120, 12), _word("苦い", 230, 9)]
+    sentence = _word("この商品は冷蔵庫で保存してください", 10, 80)
+    units = _rows_of_words([*row, sentence])
+    assert units == [row, [sentence]]
+    assert SEPARATOR.join(r.text for r in units[0]) == "甘い | 辛い | 苦い"
+    placed = _placed(units, ["sweet | spicy | bitter", "Keep this product refrigerated"])
+    assert placed == [
+        (row[0].box, "sweet"),
+        (row[1].box, "spicy"),
+        (row[2].box, "bitter"),
+        (sentence.box, "Keep this product refrigerated"),
+    ]
+
+
+def test_a_row_whose_line_lost_its_separators_is_drawn_over_the_whole_row():
+    row = [_word("甘い", 10, 10), _word("辛い", 120, 12)]
+    ((box, text),) = _placed([row], ["sweet and spicy"])
+    assert box == union_box(r.box for r in row) and text == "sweet and spicy"
