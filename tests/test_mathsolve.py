@@ -191,3 +191,13 @@ def test_final_answer_only_takes_the_result_of_a_working(worked: str, result: st
     from assistant.tasks.math import _result
 
     assert _result(worked) == result
+
+
+def test_a_result_alone_of_a_working_cut_short_before_its_answer_says_so():
+    from assistant.tasks.math import _result_of
+
+    half = "The surface area is 2πr² + 2πrh. We are given that S is 27288 mm² and r is 43 mm. We need"
+    assert _result_of(half, cut=True, variant="en").startswith("Not solved in the time a problem gets")
+    assert "截断" in _result_of(half, cut=True, variant="zh")
+    assert _result_of(half + " h.\nFinal answer: h = 58", cut=True, variant="en") == "h = 58"
+    assert _result_of("So\nx = 8", cut=False, variant="en") == "x = 8"

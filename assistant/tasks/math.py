@@ -138,7 +138,7 @@ def solve_math(
         notes.append(f"the working was cut short at {PROBLEM_S:g} s: it may be unfinished")
     notes.append("not checked: sympy could not solve the problem, the model answered it")
     worked = reply_text(pieces)
-    reply = _result(worked) if result_only else worked
+    reply = _result_of(worked, cut, variant) if result_only else worked
     if on_token and result_only:
         on_token(reply)
     return Answer("ask", reply, _problem_citations(worked, regions), notes)
@@ -167,6 +167,14 @@ def _until(
 
 # What stands left of "=" when a result names its unknown: x, BD, h_1, f(x), ∠ABC (not "π(3^2)", "2x").
 _UNKNOWN = re.compile(r"[A-Za-zα-ωΑ-Ω∠△][A-Za-z0-9_′']*(?:\([A-Za-z]\))?")
+
+
+def _result_of(worked: str, cut: bool, variant: str) -> str:
+    """The result alone of a working in words; a working cut short before its answer line has none (its
+    last line is half a sentence), and the reply says so."""
+    if cut and not _FINAL_LINE.search(worked):
+        return prompts.parts("math", variant)["cut"]
+    return _result(worked)
 
 
 def _result(worked: str) -> str:
