@@ -140,7 +140,7 @@ def _lines_from_words(textpage: pymupdf.TextPage, scale: float) -> list[TextLine
             box = (x0 * scale, y0 * scale, x1 * scale, y1 * scale)
             if narrow_above is not None and _continues_column(narrow_above, box):
                 return None
-            narrow_above = box if y1 - y0 >= 0.8 * (x1 - x0) else None
+            narrow_above = box if _heads_column(box) else None
             lines.append((text if text.isascii() else _nfc(text), box))
         line_words = [word]
     return lines
@@ -225,11 +225,12 @@ def _continues_column(above: Sequence[float], below: Sequence[float]) -> bool:
     x_overlap = min(above[2], below[2]) - max(above[0], below[0])
     gap = below[1] - above[3]
     char = below[2] - below[0]
-    return (
-        x_overlap >= 0.5 * char
-        and -0.5 * char <= gap <= char
-        and above[3] - above[1] >= (above[2] - above[0]) * 0.8
-    )
+    return x_overlap >= 0.5 * char and -0.5 * char <= gap <= char and _heads_column(above)
+
+
+def _heads_column(box: Sequence[float]) -> bool:
+    """Narrow enough for a line under it to continue it as a column: about as tall as wide, or taller."""
+    return box[3] - box[1] >= (box[2] - box[0]) * 0.8
 
 
 def _stacks_under(above: Sequence[float], below: Box) -> bool:
