@@ -138,7 +138,27 @@ def test_a_row_of_short_blocks_is_one_line_for_the_model_and_comes_back_into_the
     ]
 
 
-def test_a_row_whose_line_lost_its_separators_is_drawn_over_the_whole_row():
-    row = [_word("甘い", 10, 10), _word("辛い", 120, 12)]
-    ((box, text),) = _placed([row], ["sweet and spicy"])
-    assert box == union_box(r.box for r in row) and text == "sweet and spicy"
+def test_a_row_that_lost_a_piece_is_translated_again_a_block_a_line_into_its_boxes():
+    row = [_word("甘い", 10, 10), _word("辛い", 120, 12), _word("苦い", 230, 9)]
+    kept = [_word("酸っぱい", 10, 80), _word("塩辛い", 150, 80)]
+    asked: list[list[str]] = []
+
+    def again(lost: list[Region]) -> list[str]:  # the second call the batch makes, for the rows that lost one
+        asked.append([region.text for region in lost])
+        return ["sweet", "spicy", "bitter"]
+
+    placed = _placed([row, kept], ["sweet and spicy | bitter", "sour | salty"], again=again)
+    assert asked == [["甘い", "辛い", "苦い"]], "only the blocks of the row that lost a piece, in one call"
+    assert placed == [
+        (row[0].box, "sweet"),
+        (row[1].box, "spicy"),
+        (row[2].box, "bitter"),
+        (kept[0].box, "sour"),
+        (kept[1].box, "salty"),
+    ]
+
+
+def test_a_row_that_lost_a_piece_twice_is_drawn_over_the_row_without_separators():
+    row = [_word("甘い", 10, 10), _word("辛い", 120, 12), _word("苦い", 230, 9)]
+    ((box, text),) = _placed([row], ["sweet | spicy and bitter"], again=lambda lost: ["sweet and spicy"])
+    assert box == union_box(r.box for r in row) and text == "sweet spicy and bitter"

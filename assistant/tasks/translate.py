@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from .. import prompts
@@ -89,10 +89,15 @@ def translate_page(
             [r.text for r in regions], target, backend, [page.load_image()], notes, on_token
         )
         return _placed([[region] for region in regions], lines)
+
+    def one_a_line(lost: list[Region]) -> list[str]:
+        return translate_blocks([region.text for region in lost], target, backend, (), notes, on_token)
+
     blocks: list[tuple[Box, str]] = []
     for batch in _batches(_rows_of_words(regions)):
         texts = [SEPARATOR.join(region.text for region in unit) for unit in batch]
-        blocks.extend(_placed(batch, translate_blocks(texts, target, backend, (), notes, on_token)))
+        lines = translate_blocks(texts, target, backend, (), notes, on_token)
+        blocks.extend(_placed(batch, lines, again=one_a_line))
     return blocks
 
 
@@ -135,19 +140,39 @@ def _batches(units: list[list[Region]]) -> list[list[list[Region]]]:
     return batches
 
 
-def _placed(units: list[list[Region]], lines: list[str]) -> list[tuple[Box, str]]:
+def _placed(
+    units: list[list[Region]],
+    lines: list[str],
+    again: Callable[[list[Region]], list[str]] | None = None,
+) -> list[tuple[Box, str]]:
     """Each translation in its block's box. A row's line goes back into its blocks' boxes where it keeps
-    their count of pieces, else over the row; a reply that lost the count of lines, over all the text."""
+    their count of pieces. The blocks of the rows that lost a piece (the model merged or dropped one) are
+    translated `again`, a line a block, in one call for the batch; failing that, the row's line is drawn
+    over the row. A reply that lost the count of lines goes over all the text."""
     if len(lines) != len(units):
         return [(union_box(r.box for unit in units for r in unit), "\n".join(lines))] if lines else []
+    split = [_pieces(unit, line) for unit, line in zip(units, lines, strict=True)]
+    lost = [region for unit, pieces in zip(units, split, strict=True) if pieces is None for region in unit]
+    retried = again(lost) if lost and again is not None else []
+    left = iter(retried) if lost and len(retried) == len(lost) else None
     placed: list[tuple[Box, str]] = []
-    for unit, line in zip(units, lines, strict=True):
-        pieces = [piece.strip() for piece in line.split("|")] if len(unit) > 1 else [line]
-        if len(pieces) == len(unit):
-            placed.extend((region.box, piece) for region, piece in zip(unit, pieces, strict=True))
+    for unit, line, pieces in zip(units, lines, split, strict=True):
+        if pieces is None and left is not None:
+            pieces = [next(left) for _ in unit]
+        if pieces is None:
+            whole = " ".join(line.replace("|", " ").split())
+            placed.append((union_box(region.box for region in unit), whole))
         else:
-            placed.append((union_box(region.box for region in unit), line))
+            placed.extend((region.box, piece) for region, piece in zip(unit, pieces, strict=True))
     return placed
+
+
+def _pieces(unit: list[Region], line: str) -> list[str] | None:
+    """A row's line split back into its blocks' translations; None where the count of pieces is off."""
+    if len(unit) == 1:
+        return [line]
+    pieces = [piece.strip() for piece in line.split("|")]
+    return pieces if len(pieces) == len(unit) else None
 
 
 def translate_blocks(
