@@ -53,3 +53,14 @@ def test_an_amount_keeps_the_scale_the_text_writes_after_it():
     assert check_values("200 million", "total fee?", evidence).text == "200 million"
     # The text states the bare number too: nothing to restore.
     assert check_values("200", "fee?", ["200 units at RMB200 million"]).text == "200"
+
+
+def test_a_date_the_text_does_not_give_is_dropped_and_one_it_gives_in_another_spelling_is_kept():
+    header = ["平成二十年四月二十五日 官報 第四八一七号"]  # the page's own date is not in digits here
+    checked = check_values("2019年9月15日", "この官報の発行日はいつですか。", header)
+    assert checked.text == "" and "2019年9月15日" in checked.notes[0]
+    signed = ["This agreement is signed on 25 April 2008 in Beijing. The term ends on 31/12/2010."]
+    kept = "合同签订于2008年4月25日。"
+    assert check_values(kept, "合同何时签订？", signed).text == kept
+    answer = "It was signed on 2008-04-25, and it ends on 2011-12-31."
+    assert check_values(answer, "dates?", signed).text == "It was signed on 2008-04-25"

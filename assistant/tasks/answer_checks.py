@@ -3,17 +3,20 @@
 Every number, amount, rate or date an answer states must stand in the evidence, in a clause whose wording
 matches the question's qualifiers (which day, which party). A value found only in a clause about another
 day or party is re-derived from the clause that matches (the line "第一天1%，第二天2%，第三天3%" answers
-"第二天" with 2%, whatever the model picked); a value found nowhere is dropped, with a note.
+"第二天" with 2%, whatever the model picked); a value found nowhere is dropped, with a note. So is a date
+that the evidence does not give in any spelling (2008年4月25日 stands for "25 April 2008").
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..languages import chinese_number, chinese_numeral
 from .grounding import normalize
+from .validators import DateSpan, find_dates
 
 # Amounts, rates and plain numbers as an answer writes them (dates are located by grounding, not here).
 _VALUE = re.compile(
@@ -118,9 +121,10 @@ def check_values(answer: str, question: str, evidence: Sequence[str]) -> Checked
     notes: list[str] = []
     edits: list[tuple[int, int, str]] = []  # (start, end, value) in the answer as the model wrote it
     dropped: list[str] = []
+    dates = find_dates(answer)  # checked whole, below, not as their numbers
     for match in _VALUE.finditer(answer):
         value = match.group(0).strip()
-        if not _is_value(value):
+        if not _is_value(value) or any(d.start < match.end() and match.start() < d.end for d in dates):
             continue
         at = match.start() + len(match.group(0)) - len(match.group(0).lstrip())
         holding = [m for m in said if _same(m.value, value)]
@@ -161,9 +165,26 @@ def check_values(answer: str, question: str, evidence: Sequence[str]) -> Checked
     text = answer
     for start, end, value in sorted(edits, reverse=True):
         text = text[:start] + value + text[end:]
-    for value in dropped:
+    for value in dropped + _dates_not_given(answer, dates, evidence, notes):
         text = _drop_clause(text, value)
     return Checked(text, notes)
+
+
+def _dates_not_given(
+    answer: str, dates: list[DateSpan], evidence: Sequence[str], notes: list[str]
+) -> list[str]:
+    """The dates of the answer (as it writes them) that the evidence gives in no spelling: a small model
+    asked for a date the text does not state makes one up ("2019年9月15日" for a gazette whose date is
+    only in its printed header)."""
+    given = {span.date for text in evidence for span in find_dates(text)}
+    unnormal = unicodedata.normalize("NFKC", answer)
+    missing = []
+    for span in dates:
+        written = unnormal[span.start : span.end].strip()
+        if span.date not in given and written in answer:
+            missing.append(written)
+            notes.append(f"{written!r} is not a date the text gives; it was dropped")
+    return missing
 
 
 def _clause_at(text: str, at: int) -> str:
