@@ -21,7 +21,7 @@ from ..answer import Answer, Citation
 from ..backends.base import Backend, Message
 from ..backends.replies import trim_repetition
 from ..documents.model import Document
-from ..languages import language_of
+from ..languages import language_of, text_language
 from ..retrieval.embeddings import embed_passages
 from ..retrieval.search import (
     RELEVANCE_THRESHOLD,
@@ -48,6 +48,8 @@ NOT_FOUND = "NOT FOUND"
 NOT_FOUND_TEXT = {
     "en": "The documents do not say: nothing in them answers this question.",
     "zh": "文档中没有找到与这个问题相关的内容。",
+    "ja": "文書には、この質問に答える内容が見つかりませんでした。",
+    "ko": "문서에서 이 질문에 답하는 내용을 찾지 못했습니다.",
 }
 ANSWER_TOKENS = {"fact": 200, "list": 400, "summary": 450}
 HISTORY_TURNS = 6  # earlier questions (with their answers) the model is shown
@@ -70,6 +72,7 @@ def ask(
     read = read_pages(documents, pages, lang, settings, progress=progress)
     notes = list(read.notes)
     variant = language_of(question)
+    said_in = said if (said := text_language(question)) in NOT_FOUND_TEXT else variant  # ja: kana, not zh
     all_regions = located_regions(read.pages)
 
     if is_math_question(question, read.text()):
@@ -89,7 +92,7 @@ def ask(
     evidence = gather(read, question, backend, settings, kind)
     if evidence is None:
         notes.append("retrieval found nothing relevant; the model was not asked")
-        return _not_found(variant, notes, started, on_token)
+        return _not_found(said_in, notes, started, on_token)
     notes.extend(evidence.notes)
 
     messages = _messages(evidence, question, kind, history, backend, variant)
@@ -118,7 +121,7 @@ def ask(
     if text.upper().startswith(NOT_FOUND):
         notes.append("the model found no answer in the documents" if evidence.whole else
                      "the model found no answer in the retrieved excerpts")  # fmt: skip
-        return _not_found(variant, notes, started, on_token)
+        return _not_found(said_in, notes, started, on_token)
 
     checked = check_values(text, question, [hit.passage.text for hit in evidence.hits])
     notes.extend(checked.notes)
@@ -127,7 +130,7 @@ def ask(
     notes.extend(followed)
     if not checked.text.strip() and kind != "list":  # a list may still be gathered from the passages
         notes.append("no part of the answer is supported by the documents, so it is not shown")
-        return _not_found(variant, notes, started, on_token, after_text=True)
+        return _not_found(said_in, notes, started, on_token, after_text=True)
     retrieved = [
         (hit.passage.file, hit.passage.page, hit.passage.page_size, region)
         for hit in evidence.hits
@@ -151,7 +154,7 @@ def ask(
         answer.text = answer.text.strip()
         if not answer.text:
             notes.append("neither the model nor the passages gave an item of the list")
-            return _not_found(variant, notes, started, on_token, after_text=True)
+            return _not_found(said_in, notes, started, on_token, after_text=True)
     if not answer.citations:
         notes.append("no part of the answer could be located on the pages, so nothing is cited")
     answer.elapsed_ms = elapsed_ms(started)
@@ -308,10 +311,10 @@ def _next_marker(text: str) -> str:
 
 
 def _not_found(
-    variant: str, notes: list[str], started: float, on_token: TokenSink | None, after_text: bool = False
+    lang: str, notes: list[str], started: float, on_token: TokenSink | None, after_text: bool = False
 ) -> Answer:
     """The documents-do-not-say answer; `after_text`: a reply was already streamed and is withdrawn."""
-    text = NOT_FOUND_TEXT[variant]
+    text = NOT_FOUND_TEXT[lang]
     if on_token:
         on_token(f"\n\n{text}" if after_text else text)
     return Answer("ask", text, [], notes, cached=False, elapsed_ms=elapsed_ms(started))
