@@ -162,3 +162,24 @@ def test_a_row_that_lost_a_piece_twice_is_drawn_over_the_row_without_separators(
     row = [_word("甘い", 10, 10), _word("辛い", 120, 12), _word("苦い", 230, 9)]
     ((box, text),) = _placed([row], ["sweet | spicy and bitter"], again=lambda lost: ["sweet and spicy"])
     assert box == union_box(r.box for r in row) and text == "sweet spicy and bitter"
+
+
+def test_a_sentence_carried_on_to_the_next_line_is_asked_again():
+    from assistant.tasks.translate import _copied
+
+    blocks = [
+        "Keep away from heat and open flame",
+        "Store in a cool and dry place",
+        "Store",
+    ]
+    carried = {
+        0: "远离热源和明火的地方存放",
+        1: "远离热源和明火的地方存放",
+        2: "远离热源和明火的地方存放",
+    }
+    assert [_copied(blocks, carried, i) for i in range(3)] == [False, True, True]
+    same_source = ["Sweet", "Sweet"]  # the same line twice is translated the same, rightly
+    assert not _copied(same_source, {0: "甜的甜的甜的甜的甜的甜的", 1: "甜的甜的甜的甜的甜的甜的"}, 1)
+    assert not _copied(["甘い", "甘味"], {0: "Sweet", 1: "Sweet"}, 1), (
+        "two words may share a short translation"
+    )

@@ -3,10 +3,10 @@ translations drawn into the original boxes, so the layout is kept.
 
 The blocks go to the model as numbered lines and come back as numbered lines, streamed as they are written
 (no JSON grammar: it costs seconds a token here). Label vocabulary from the glossary goes along where the
-text uses it. A line that comes back missing, still in the source script, or without a number of the
-source is translated again on its own. A backend that sees images is shown the page (HunyuanOCR reads and
-translates it in one pass); where its reply has one line per block, each translation goes into its block's
-box, otherwise the whole translation is drawn over the text's area.
+text uses it. A line that comes back missing, still in the source script, without a number of the source,
+or as the line before's sentence word for word is translated again on its own. A backend that sees images
+is shown the page (HunyuanOCR reads and translates it in one pass); where its reply has one line per block,
+each translation goes into its block's box, otherwise the whole translation is drawn over the text's area.
 """
 
 from __future__ import annotations
@@ -204,7 +204,11 @@ def translate_blocks(
     by_number = numbered_lines(reply, len(blocks))
     if by_number is None:  # not numbered (a vision model's own format): its lines as they are
         return [line.strip() for line in reply.splitlines() if line.strip()]
-    again = [i for i, text in enumerate(blocks) if not _complete(text, by_number.get(i), target)][:MAX_AGAIN]
+    again = [
+        i
+        for i, text in enumerate(blocks)
+        if not _complete(text, by_number.get(i), target) or _copied(blocks, by_number, i)
+    ][:MAX_AGAIN]
     for i in again:
         message = [{"role": "user", "content": parts["again"].format(target=name, block=blocks[i])}]
         retried = reply_text(backend.generate(message, max_tokens=48 + 3 * len(blocks[i])))
@@ -236,6 +240,21 @@ def glossary_terms(blocks: Sequence[str], target: str, profile: str) -> str:
     low = text.casefold()
     return "; ".join(
         f"{term} = {words[key]}" for term, words in table.items() if key in words and term.casefold() in low
+    )
+
+
+COPIED_CHARS = 12  # a translation this long is a sentence: two different lines do not share it
+
+
+def _copied(blocks: Sequence[str], by_number: dict[int, str], i: int) -> bool:
+    """Whether line i's translation is the line before's word for word while their sources differ: a small
+    model carries a sentence on (one line's translation given again for the next two)."""
+    here, before = by_number.get(i), by_number.get(i - 1)
+    return (
+        here is not None
+        and len(here) >= COPIED_CHARS
+        and here == before
+        and blocks[i].strip() != blocks[i - 1].strip()
     )
 
 
